@@ -1,0 +1,41 @@
+"""pdelib: the helper package of the course "Numerical PDE schemes as neural architectures".
+
+Chapter map (each module names its chapter):
+
+* :mod:`pdelib.operators` -- derivative operators D of any order (01, 02)
+* :mod:`pdelib.diffusivities` -- diffusivities g and fluxes Phi (01, 02, 03)
+* :mod:`pdelib.signals` -- seeded test signals
+* :mod:`pdelib.measures` -- norms, total variation, checkerboard amplitude
+* :mod:`pdelib.explicit` -- the explicit scheme, its stability bound, blow-up detection (02)
+* :mod:`pdelib.network` -- torch diffusion blocks (02); imports torch when first used
+* :mod:`pdelib.plots` and :mod:`pdelib.apps` -- figures and widget apps; import matplotlib when used
+
+``import pdelib`` imports numpy only.
+"""
+
+from .diffusivities import DIFFUSIVITIES, Diffusivity, diffusivity
+from .explicit import BlowUp, Evolution, ExplicitScheme, evolve, explicit_step, stability_bound
+from .measures import checkerboard_amplitude, total_variation
+from .operators import BOUNDARIES, DerivativeOperator
+from .signals import checkerboard, noisy_step, piecewise_constant, smooth_plus_noise
+
+__all__ = [
+    "BOUNDARIES",
+    "DIFFUSIVITIES",
+    "BlowUp",
+    "DerivativeOperator",
+    "Diffusivity",
+    "Evolution",
+    "ExplicitScheme",
+    "checkerboard",
+    "checkerboard_amplitude",
+    "diffusivity",
+    "evolve",
+    "explicit_step",
+    "noisy_step",
+    "piecewise_constant",
+    "smooth_plus_noise",
+    "stability_bound",
+    "total_variation",
+]
+__version__ = "0.1.0"

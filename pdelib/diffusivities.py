@@ -1,0 +1,188 @@
+"""Diffusivities g and their flux (activation) functions Phi(s) = g(s^2) s (chapters 01-03).
+
+Each diffusivity has a contrast parameter lambda > 0 and knows
+
+* ``g(s2)``: the diffusivity as a function of the squared derivative s^2,
+* ``flux(s)``: Phi(s) = g(s^2) s, the activation function of the diffusion block,
+* ``flux_derivative(s)``: Phi'(s); where it is negative the process diffuses backwards
+  and sharpens edges,
+* ``bound``: L = sup g, so that 0 <= Phi(s)/s <= L (the sector condition of the
+  stability theorem),
+* ``monotone``: whether Phi is non-decreasing.
+
+The formulas are written once for an array namespace ``xp`` (numpy or torch), so the
+numpy scheme and the torch network evaluate literally the same expression.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+from ._checks import check_choice, check_positive
+
+#: Weickert's constant C_4: it puts the maximum of the flux exactly at |s| = lambda.
+WEICKERT_C4 = 3.31488
+
+
+class Diffusivity:
+    """Base class: a diffusivity g(s^2) >= 0 with contrast parameter ``contrast`` (lambda)."""
+
+    name: str = ""
+    title: str = ""
+    formula: str = ""
+    monotone: bool = True
+
+    def __init__(self, contrast: float = 1.0) -> None:
+        self.contrast = check_positive(contrast, "contrast")
+
+    def __repr__(self) -> str:
+        return f"diffusivity({self.name!r}, contrast={self.contrast:g})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.contrast == self.contrast
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.contrast))
+
+    # subclasses implement g for an array namespace xp (numpy or torch)
+    def _g(self, s2, xp: ModuleType):
+        raise NotImplementedError
+
+    def _flux_derivative(self, s: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def bound(self) -> float:
+        """L = sup_s g(s^2), the upper end of the sector 0 <= Phi(s)/s <= L."""
+        return 1.0
+
+    def g(self, s2: np.ndarray) -> np.ndarray:
+        """Diffusivity g(s^2) for squared derivatives ``s2`` >= 0."""
+        with np.errstate(divide="ignore", over="ignore"):
+            return self._g(np.asarray(s2, dtype=float), np)
+
+    def flux(self, s: np.ndarray) -> np.ndarray:
+        """Flux / activation Phi(s) = g(s^2) s."""
+        s = np.asarray(s, dtype=float)
+        with np.errstate(divide="ignore", over="ignore"):
+            return self._g(s * s, np) * s
+
+    def flux_derivative(self, s: np.ndarray) -> np.ndarray:
+        """Phi'(s): positive where the process diffuses forwards, negative where backwards."""
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            return self._flux_derivative(np.asarray(s, dtype=float))
+
+    def torch_flux(self, s):
+        """Phi(s) on a torch tensor: the same formula as :meth:`flux`, differentiable."""
+        import torch
+
+        return self._g(s * s, torch) * s
+
+
+class Linear(Diffusivity):
+    name = "linear"
+    title = "linear (heat equation)"
+    formula = r"g(s^2) = 1"
+
+    def _g(self, s2, xp):
+        return xp.ones_like(s2)
+
+    def _flux_derivative(self, s):
+        return np.ones_like(s)
+
+
+class Charbonnier(Diffusivity):
+    name = "charbonnier"
+    title = "Charbonnier"
+    formula = r"g(s^2) = 1/\sqrt{1 + s^2/\lambda^2}"
+
+    def _g(self, s2, xp):
+        return 1.0 / xp.sqrt(1.0 + s2 / self.contrast**2)
+
+    def _flux_derivative(self, s):
+        return (1.0 + (s / self.contrast) ** 2) ** -1.5
+
+
+class PeronaMalik(Diffusivity):
+    name = "perona-malik"
+    title = "Perona–Malik"
+    formula = r"g(s^2) = 1/(1 + s^2/\lambda^2)"
+    monotone = False
+
+    def _g(self, s2, xp):
+        return 1.0 / (1.0 + s2 / self.contrast**2)
+
+    def _flux_derivative(self, s):
+        r2 = (s / self.contrast) ** 2
+        return (1.0 - r2) / (1.0 + r2) ** 2
+
+
+class ExponentialPeronaMalik(Diffusivity):
+    name = "exponential-perona-malik"
+    title = "exponential Perona–Malik"
+    formula = r"g(s^2) = \exp(-s^2/(2\lambda^2))"
+    monotone = False
+
+    def _g(self, s2, xp):
+        return xp.exp(-s2 / (2.0 * self.contrast**2))
+
+    def _flux_derivative(self, s):
+        r2 = (s / self.contrast) ** 2
+        return np.exp(-r2 / 2.0) * (1.0 - r2)
+
+
+class Weickert(Diffusivity):
+    name = "weickert"
+    title = "Weickert"
+    formula = r"g(s^2) = 1 - \exp(-C_4 / (s/\lambda)^8),\ C_4 = 3.31488"
+    monotone = False
+
+    def _g(self, s2, xp):
+        # s2 = 0 gives C4 / 0 = inf and g = 1 - exp(-inf) = 1, the limit value.
+        return 1.0 - xp.exp(-WEICKERT_C4 / (s2 / self.contrast**2) ** 4)
+
+    def _flux_derivative(self, s):
+        x = WEICKERT_C4 / (s / self.contrast) ** 8  # inf at s = 0, where Phi' = 1
+        decay = np.exp(-x)
+        return np.where(np.isfinite(x), 1.0 - decay - 8.0 * x * decay, 1.0)
+
+
+class RegularisedTV(Diffusivity):
+    """Regularised total variation g(s^2) = 1/sqrt(lambda^2 + s^2); here lambda plays the role of epsilon."""
+
+    name = "tv"
+    title = "regularised total variation"
+    formula = r"g(s^2) = 1/\sqrt{\varepsilon^2 + s^2},\ \varepsilon = \lambda"
+
+    def _g(self, s2, xp):
+        return 1.0 / xp.sqrt(self.contrast**2 + s2)
+
+    def _flux_derivative(self, s):
+        return self.contrast**2 / (self.contrast**2 + s * s) ** 1.5
+
+    @property
+    def bound(self) -> float:
+        return 1.0 / self.contrast
+
+
+_CLASSES = (Linear, Charbonnier, PeronaMalik, ExponentialPeronaMalik, Weickert, RegularisedTV)
+#: Names accepted by :func:`diffusivity`.
+DIFFUSIVITIES = tuple(cls.name for cls in _CLASSES)
+
+
+def diffusivity(name: str, contrast: float = 1.0) -> Diffusivity:
+    """Return the diffusivity called ``name`` with contrast parameter lambda = ``contrast``.
+
+    Parameters
+    ----------
+    name : str
+        One of ``DIFFUSIVITIES``: "linear", "charbonnier", "perona-malik",
+        "exponential-perona-malik", "weickert", "tv".
+    contrast : float
+        lambda > 0: derivatives |s| below lambda are smoothed; for the nonmonotone
+        diffusivities, edges with |s| above lambda are sharpened.
+    """
+    check_choice(name, "name", DIFFUSIVITIES)
+    return dict(zip(DIFFUSIVITIES, _CLASSES))[name](contrast)
