@@ -14,10 +14,10 @@ Chapter map (each module names its chapter):
 """
 
 from .diffusivities import DIFFUSIVITIES, Diffusivity, diffusivity
-from .explicit import BlowUp, Evolution, ExplicitScheme, evolve, explicit_step, stability_bound
-from .measures import checkerboard_amplitude, total_variation
+from .explicit import BlowUp, Evolution, ExplicitScheme, diffuse, evolve, explicit_step, stability_bound
+from .measures import checkerboard_amplitude, max_slope, total_variation
 from .operators import BOUNDARIES, DerivativeOperator
-from .signals import checkerboard, noisy_step, piecewise_constant, smooth_plus_noise
+from .signals import checkerboard, noisy_step, piecewise_constant, smooth_plus_noise, smooth_step
 
 __all__ = [
     "BOUNDARIES",
@@ -29,12 +29,15 @@ __all__ = [
     "ExplicitScheme",
     "checkerboard",
     "checkerboard_amplitude",
+    "diffuse",
     "diffusivity",
     "evolve",
     "explicit_step",
+    "max_slope",
     "noisy_step",
     "piecewise_constant",
     "smooth_plus_noise",
+    "smooth_step",
     "stability_bound",
     "total_variation",
 ]

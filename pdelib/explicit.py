@@ -7,11 +7,12 @@ Above the bound linear diffusion blows up; :func:`evolve` detects that and repor
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_int, check_positive, check_signal
+from ._checks import check_int, check_nonnegative, check_positive, check_signal
 from .diffusivities import Diffusivity
 from .measures import total_variation
 from .operators import DerivativeOperator
@@ -80,6 +81,11 @@ class Evolution:
     norms: np.ndarray
     total_variations: np.ndarray
     blowup: BlowUp | None
+
+    @property
+    def time(self) -> float:
+        """Diffusion time reached, K tau."""
+        return self.tau * (self.norms.size - 1)
 
     @property
     def final(self) -> np.ndarray:
@@ -212,3 +218,23 @@ def evolve(
 ) -> Evolution:
     """Run the explicit scheme for ``steps`` steps (see :meth:`ExplicitScheme.evolve`)."""
     return ExplicitScheme(tau, diffusivity, operator).evolve(u0, steps, record_every, growth_limit)
+
+
+def diffuse(
+    u0: np.ndarray,
+    time: float,
+    diffusivity: Diffusivity,
+    operator: DerivativeOperator,
+    max_steps: int | None = None,
+) -> Evolution:
+    """Evolve u^0 to diffusion time T with the fewest stable explicit steps.
+
+    Uses K = ceil(T / tau*) steps of tau = T / K <= tau* = 2 / (L ||D||^2). With ``max_steps``
+    only min(K, max_steps) steps are run (``Evolution.time`` then tells the time reached).
+    """
+    time = check_nonnegative(time, "time")
+    steps = math.ceil(time / stability_bound(diffusivity, operator))
+    tau = time / steps if steps else stability_bound(diffusivity, operator)
+    if max_steps is not None:
+        steps = min(steps, check_int(max_steps, "max_steps", 0))
+    return ExplicitScheme(tau, diffusivity, operator).evolve(u0, steps)

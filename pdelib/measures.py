@@ -20,3 +20,9 @@ def checkerboard_amplitude(u: np.ndarray) -> float:
     """|<u, c>| / N with c_i = (-1)^i: the amplitude of the highest-frequency mode in u."""
     u = np.asarray(u, dtype=float)
     return float(abs(u[0::2].sum() - u[1::2].sum()) / u.shape[0])
+
+
+def max_slope(u: np.ndarray) -> float:
+    """max_i |u_{i+1} - u_i|: the steepest edge; it grows where backward diffusion sharpens."""
+    u = np.asarray(u, dtype=float)
+    return float(np.abs(u[1:] - u[:-1]).max())

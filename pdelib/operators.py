@@ -74,21 +74,24 @@ class DerivativeOperator:
         if self.boundary == "periodic":
             out[-1] = u[0] - u[-1]
 
-    def _d1_transpose(self, v: np.ndarray, out: np.ndarray) -> None:
-        """(D1^T v)_i = v_{i-1} - v_i (zero flux beyond the ends when reflecting)."""
+    def _d1_transpose(self, v: np.ndarray, out: np.ndarray, sign: float = 1.0) -> None:
+        """out = sign * D1^T v with (D1^T v)_i = v_{i-1} - v_i (zero flux beyond the ends when reflecting).
+
+        Written as differences, never as a negation, so that zeros stay +0.0.
+        """
+        first, second = (v[:-1], v[1:]) if sign > 0 else (v[1:], v[:-1])
         if self.boundary == "periodic":
-            np.subtract(v[:-1], v[1:], out=out[1:])
-            out[0] = v[-1] - v[0]
+            np.subtract(first, second, out=out[1:])
+            out[0] = v[-1] - v[0] if sign > 0 else v[0] - v[-1]
         else:
-            np.subtract(v[:-1], v[1:], out=out[1:-1])
-            out[0] = -v[0]
-            out[-1] = v[-1]
+            np.subtract(first, second, out=out[1:-1])
+            out[0] = 0.0 - sign * v[0]
+            out[-1] = 0.0 + sign * v[-1]
 
     def _d2_inplace(self, w: np.ndarray) -> None:
         """w <- D2 w = -D1^T D1 w."""
         self._d1(w, self._edge_buffer)
-        self._d1_transpose(self._edge_buffer, w)
-        np.negative(w, out=w)
+        self._d1_transpose(self._edge_buffer, w, sign=-1.0)
 
     def _apply_unchecked(self, u: np.ndarray, out: np.ndarray) -> np.ndarray:
         m = self.order // 2

@@ -29,6 +29,14 @@ def noisy_step(size: int = 256, height: float = 1.0, noise: float = 0.05, seed: 
     return np.where(_grid(size) < 0.5, 0.0, height) + _noise(size, noise, seed)
 
 
+def smooth_step(size: int = 256, width: float = 4.0, height: float = 1.0) -> np.ndarray:
+    """A smooth edge (height/2) (1 + tanh((i + 1/2 - N/2) / width)); its steepest slope is height / (2 width)."""
+    size = check_int(size, "size", 2)
+    width = check_positive(width, "width")
+    height = check_positive(height, "height")
+    return 0.5 * height * (1.0 + np.tanh((np.arange(size) + 0.5 - size / 2) / width))
+
+
 def piecewise_constant(size: int = 256, pieces: int = 6, noise: float = 0.0, seed: int = 0) -> np.ndarray:
     """``pieces`` constant segments of random lengths and levels in [0, 1], plus optional noise."""
     size = check_int(size, "size", 2)
