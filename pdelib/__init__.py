@@ -42,3 +42,14 @@ __all__ = [
     "total_variation",
 ]
 __version__ = "0.1.0"
+
+_LAZY_MODULES = ("apps", "network", "plots")
+
+
+def __getattr__(name: str):
+    """Import the heavy modules (torch, matplotlib, ipywidgets) on first use: ``pdelib.apps.TimeStepApp``."""
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'pdelib' has no attribute {name!r}")

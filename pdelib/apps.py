@@ -22,7 +22,7 @@ from .diffusivities import DIFFUSIVITIES, diffusivity
 from .explicit import Evolution, ExplicitScheme, diffuse, stability_bound
 from .measures import max_slope
 from .operators import DerivativeOperator
-from .plots import COLORS, new_figure, new_mosaic, shade_backward_diffusion
+from .plots import COLORS, course_style, shade_backward_diffusion
 from .signals import noisy_step
 
 #: Labels of the diffusivity dropdowns: label -> pdelib name.
@@ -41,17 +41,25 @@ def attach_canvas(figure: Figure) -> Canvas:
 
 
 class App:
-    """Base class: ``controls`` (name -> widget), ``status`` (HTML), ``figure`` and ``canvas``.
+    """Base class: ``controls`` (name -> widget), ``status`` (HTML), ``figure`` and its ``canvas``.
 
-    Subclasses build their axes and artists once in ``__init__`` and implement
-    :meth:`recompute` (numbers only) and :meth:`redraw` (artists only).
+    Subclasses set ``figure_size``, create their axes and artists once in :meth:`build`, and
+    implement :meth:`recompute` (numbers only), :meth:`redraw` (artists only) and
+    :meth:`animated_artists` (the artists that change from one update to the next).
+
+    Rendering: while no axis limits change, an update restores the cached background and
+    draws only the animated artists (blitting); otherwise it redraws the whole figure.
     """
 
-    def __init__(self, controls: dict[str, widgets.Widget], figure: Figure) -> None:
+    figure_size: tuple[float, float] = (11.0, 5.0)
+
+    def __init__(self, controls: dict[str, widgets.Widget]) -> None:
         self.controls = controls
         self.defaults = {name: control.value for name, control in controls.items()}
-        self.figure = figure
-        self.canvas = attach_canvas(figure)
+        with course_style():
+            self.figure = Figure(figsize=self.figure_size, layout="constrained")
+            self.build(self.figure)
+        self.canvas = attach_canvas(self.figure)
         self.status = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
         self.status.add_class("pdelib-status")
         reset = widgets.Button(description="reset", tooltip="return every control to its default")
@@ -67,9 +75,32 @@ class App:
              self.status, self.canvas]
         )
         self.widget.add_class("pdelib-app")
+        self.recompute()
+        self.redraw()
+        self.freeze_layout()
+        self._background = None
+        self._limits = None
+        self.canvas.mpl_connect("draw_event", self._on_draw)
+        self.render()
+
+    def build(self, figure: Figure) -> None:
+        """Create the axes and artists on ``figure`` (called once, in the course style)."""
+        raise NotImplementedError
+
+    def recompute(self) -> None:
+        """Run the solver for the current control values (no drawing)."""
+        raise NotImplementedError
+
+    def redraw(self) -> None:
+        """Update the artists from the last computation (no solving)."""
+        raise NotImplementedError
+
+    def animated_artists(self) -> list:
+        """The artists that :meth:`redraw` changes without changing any axis limits."""
+        raise NotImplementedError
 
     def freeze_layout(self) -> None:
-        """Compute the constrained layout once, then keep it: redraws skip the layout pass (half the cost)."""
+        """Compute the constrained layout once, then keep it: redraws skip the layout pass."""
         self.figure.draw_without_rendering()
         self.figure.set_layout_engine("none")
 
@@ -97,16 +128,33 @@ class App:
         self.set(**self.defaults)
 
     def update(self) -> None:
-        """Recompute, then redraw the artists in place."""
+        """Recompute, update the artists in place and render."""
         self.recompute()
         self.redraw()
-        self.canvas.draw_idle()
+        self.render()
 
-    def recompute(self) -> None:
-        raise NotImplementedError
+    def _axis_limits(self) -> tuple:
+        return tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.figure.axes)
 
-    def redraw(self) -> None:
-        raise NotImplementedError
+    def render(self) -> None:
+        """Blit the animated artists onto the cached background, or redraw all if axis limits changed."""
+        artists = self.animated_artists()
+        for artist in artists:
+            artist.set_animated(True)
+        limits = self._axis_limits()
+        if self._background is None or limits != self._limits:
+            self._limits = limits
+            self.canvas.draw()  # the draw event caches the background and draws the artists
+        else:
+            self.canvas.restore_region(self._background)
+            for artist in artists:
+                self.figure.draw_artist(artist)
+            self.canvas.blit(self.figure.bbox)
+
+    def _on_draw(self, event) -> None:
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        for artist in self.animated_artists():
+            self.figure.draw_artist(artist)
 
     def _set_status(self, text: str, alarm: bool = False) -> None:
         color = COLORS["vermillion"] if alarm else COLORS["black"]
@@ -123,32 +171,29 @@ class TimeStepApp(App):
     tau* = 2 / (L ||D||^2). A blow-up is marked, never hidden.
     """
 
+    figure_size = (11.0, 6.2)
+
     def __init__(self, size: int = 256, steps: int = 500, contrast: float = 0.1, seed: int = 0,
                  tau: float = 0.45, diffusivity_name: str = "linear", order: int = 1) -> None:
         self.steps = steps
         self.contrast = contrast
         self.signal = noisy_step(size, seed=seed)
         self.x = np.arange(size)
-        tau_control = widgets.FloatSlider(value=tau, min=0.0, max=1.0, step=0.001, description="τ",
-                                          readout_format=".3f", continuous_update=True,
-                                          layout=widgets.Layout(width="420px"))
+        self._slider_bound = None
         controls = {
-            "tau": tau_control,
+            "tau": widgets.FloatSlider(value=tau, min=0.0, max=1.0, step=0.001, description="τ",
+                                       readout_format=".4f", layout=widgets.Layout(width="420px")),
             "diffusivity": widgets.Dropdown(options=DIFFUSIVITY_LABELS, value=diffusivity_name,
                                             description="diffusivity"),
             "order": widgets.ToggleButtons(options=[("n = 1", 1), ("n = 2", 2)], value=order,
                                            description="order"),
         }
-        figure, axes = new_mosaic(11, 6.2, [["gauge", "gauge"], ["signal", "norm"]], height_ratios=(1, 5),
-                                  width_ratios=(3, 2))
-        self.ax_signal, self.ax_norm = axes["signal"], axes["norm"]
-        self._build_artists(axes["gauge"])
-        super().__init__(controls, figure)
-        self._rescale_tau_slider()
-        self.update()
-        self.freeze_layout()
+        super().__init__(controls)
 
-    def _build_artists(self, gauge) -> None:
+    def build(self, figure: Figure) -> None:
+        axes = figure.subplot_mosaic([["gauge", "gauge"], ["signal", "norm"]], height_ratios=(1, 5),
+                                     width_ratios=(3, 2))
+        gauge, self.ax_signal, self.ax_norm = axes["gauge"], axes["signal"], axes["norm"]
         self.ax_gauge = gauge
         gauge.set_yticks([])
         gauge.grid(False)
@@ -163,7 +208,8 @@ class TimeStepApp(App):
 
         ax = self.ax_signal
         ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="u⁰ (noisy step)")
-        (self._final_line,) = ax.plot(self.x, self.signal, color=COLORS["blue"], linestyle="-", label="u^K")
+        (self._final_line,) = ax.plot(self.x, self.signal, color=COLORS["blue"], linestyle="-",
+                                      label="last state $u^K$")
         ax.set(xlabel="grid index i", ylabel="u")
         ax.legend(loc="upper left")
 
@@ -189,8 +235,9 @@ class TimeStepApp(App):
     def _rescale_tau_slider(self) -> None:
         """Keep tau / tau* when the bound changes; the slider spans 0 .. 1.6 tau*."""
         slider = self.controls["tau"]
-        ratio = slider.value / getattr(self, "_slider_bound", self.bound)  # first call: bound itself
-        self._slider_bound = bound = self.bound
+        bound = self.bound
+        ratio = slider.value / (self._slider_bound or bound)
+        self._slider_bound = bound
         self._holding = True
         try:
             slider.max = 1.6 * bound
@@ -228,35 +275,35 @@ class TimeStepApp(App):
         self._tau_marker.set_data([tau], [0.5])
 
         final = run.final if np.all(np.isfinite(run.final)) else run.states[-2]
-        self._final_line.set_ydata(final)
-        self._final_line.set_label(f"$u^{{{run.steps[-1]}}}$")
-        self.ax_signal.legend(loc="upper left")
-        low, high = float(final.min()), float(final.max())
-        pad = 0.08 * max(high - low, 1.0)
-        self.ax_signal.set_ylim(min(low, -0.2) - pad, max(high, 1.2) + pad)
-
         k = np.arange(run.norms.size)
         self._norm_line.set_data(k, run.norms)
         self._tv_line.set_data(k, run.total_variations)
-        values = np.concatenate([run.norms, run.total_variations])
-        values = values[np.isfinite(values) & (values > 0)]
-        self.ax_norm.set_ylim(values.min() / 2, values.max() * 3)
-
-        if run.blowup is not None:
-            self._blowup_marker.set_data([run.blowup.step], [run.norms[-1] if np.isfinite(run.norms[-1])
-                                                              else values.max()])
-            self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: |u| reaches {np.abs(final).max():.2g}",
-                                     color=COLORS["vermillion"])
-            self._set_status(
-                f"BLOW-UP at step {run.blowup.step}: ‖u‖ = {run.blowup.norm:.3g} = {run.blowup.growth:.2g} × ‖u⁰‖"
-                f" &nbsp; (τ = {tau:.4f} = {self.ratio:.2f} τ*)",
-                alarm=True,
-            )
-        else:
+        measured = np.concatenate([run.norms, run.total_variations])
+        measured = measured[np.isfinite(measured) & (measured > 0)]
+        low, high = float(final.min()), float(final.max())
+        if run.blowup is None:
+            # limits grow only when the data leaves them, so most updates can blit
+            self.ax_signal.set_ylim(min(-0.35, low - 0.1), max(1.35, high + 0.1))
+            self.ax_norm.set_ylim(min(0.5, measured.min() / 1.5), max(60.0, measured.max() * 1.5))
+            self._final_line.set_ydata(final)
             self._blowup_marker.set_data([], [])
             self.ax_signal.set_title(f"after K = {run.norms.size - 1} steps, time T = {tau * self.steps:.4g}",
                                      color=COLORS["black"])
             self._set_status(self.describe(), alarm=self.ratio > 1 and not run.norm_nonincreasing)
+        else:
+            # the shape of the blown-up state, scaled into view; the scale is in the title
+            scale = max(abs(low), abs(high))
+            self.ax_signal.set_ylim(-1.15, 1.15)
+            self.ax_norm.set_ylim(0.5, max(1e10, measured.max() * 10))
+            self._final_line.set_ydata(final / scale)
+            self._blowup_marker.set_data([run.blowup.step], [measured.max()])
+            self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: u shown divided by max|u| = {scale:.2g}",
+                                     color=COLORS["vermillion"])
+            self._set_status(self.describe(), alarm=True)
+
+    def animated_artists(self) -> list:
+        return [self._tau_marker, self._final_line, self._norm_line, self._tv_line, self._blowup_marker,
+                self.ax_signal.title]
 
     def describe(self) -> str:
         """One line on what the current run shows (used as the status line)."""
@@ -264,7 +311,8 @@ class TimeStepApp(App):
         norms, tvs = run.norms, run.total_variations
         head = f"τ = {tau:.4f} = {self.ratio:.2f} τ*"
         if run.blowup is not None:
-            return f"BLOW-UP at step {run.blowup.step}: ‖u‖ = {run.blowup.norm:.3g}"
+            return (f"BLOW-UP at step {run.blowup.step}: ‖u‖ = {run.blowup.norm:.3g} = {run.blowup.growth:.2g} × ‖u⁰‖"
+                    f" &nbsp; ({head})")
         if run.norm_nonincreasing:
             verdict = "stable" if self.ratio <= 1 else "above τ*, the theorem no longer applies, yet here still"
             return (f"{head}: {verdict} ‖uᵏ‖ never increases ({norms[0]:.3g} → {norms[-1]:.3g}); "
@@ -276,11 +324,13 @@ class TimeStepApp(App):
 class DiffusionApp(App):
     """Chapter 01: nonlinear diffusion of a noisy step under a chosen diffusivity.
 
-    Controls: ``diffusivity``, ``contrast`` (lambda), ``order`` (n = 1..3) and diffusion
+    Controls: ``diffusivity``, ``contrast`` (lambda), ``order`` (n = 1, 2) and diffusion
     ``time`` T. The evolution uses the explicit scheme at its stability bound
     tau* = 2/(L ||D||^2) with K = ceil(T / tau*) steps of tau = T / K.
     Left: the flux Phi(s) with its backward-diffusion range shaded. Right: f and u(T).
     """
+
+    figure_size = (12.0, 4.6)
 
     def __init__(self, size: int = 256, seed: int = 0, diffusivity_name: str = "perona-malik",
                  contrast: float = 0.1, order: int = 1, time: float = 20.0, max_steps: int = 4000) -> None:
@@ -297,11 +347,14 @@ class DiffusionApp(App):
             "time": widgets.FloatSlider(value=time, min=0.0, max=100.0, step=1.0, description="time T",
                                         readout_format=".0f"),
         }
-        figure, (self.ax_flux, self.ax_signal) = new_figure(12, 4.6, ncols=2, width_ratios=(2, 3))
+        super().__init__(controls)
+
+    def build(self, figure: Figure) -> None:
+        self.ax_flux, self.ax_signal = figure.subplots(ncols=2, width_ratios=(2, 3))
         self.s = np.linspace(0, 1.0, 401)
         (self._flux_line,) = self.ax_flux.plot(self.s, self.s, color=COLORS["blue"], linestyle="-", label="Φ(s)")
         self.ax_flux.plot(self.s, self.s, color=COLORS["grey"], linewidth=1.2, linestyle=":", label="linear: s")
-        self._lambda_line = self.ax_flux.axvline(contrast, color=COLORS["black"], linewidth=1.2, label="s = λ")
+        self._lambda_line = self.ax_flux.axvline(0.0, color=COLORS["black"], linewidth=1.2, label="s = λ")
         self._backward = None
         self.ax_flux.set(xlabel="derivative s", ylabel="flux Φ(s)", xlim=(0, 1), ylim=(0, 1))
         self.ax_flux.legend(loc="upper right")
@@ -310,9 +363,6 @@ class DiffusionApp(App):
         (self._u_line,) = self.ax_signal.plot(self.x, self.signal, color=COLORS["blue"], linestyle="-", label="u(T)")
         self.ax_signal.set(xlabel="grid index i", ylabel="u", ylim=(-0.35, 1.35))
         self.ax_signal.legend(loc="upper left")
-        super().__init__(controls, figure)
-        self.update()
-        self.freeze_layout()
 
     def recompute(self) -> None:
         values = {name: control.value for name, control in self.controls.items()}
@@ -324,19 +374,15 @@ class DiffusionApp(App):
     def redraw(self) -> None:
         diff, run = self.diffusivity, self.run
         self._flux_line.set_ydata(diff.flux(self.s))
-        self._flux_line.set_label(f"Φ(s), {diff.title}")
-        self.ax_flux.legend(loc="upper right")
         self._lambda_line.set_xdata([diff.contrast, diff.contrast])
         if self._backward is not None:
             self._backward.remove()
-        before = len(self.ax_flux.collections)
-        shade_backward_diffusion(self.ax_flux, diff, self.s)
-        self._backward = self.ax_flux.collections[before]
-        self.ax_flux.set_title("shaded: Φ′ < 0, backward diffusion" if not diff.monotone else "Φ′ ≥ 0: forward only")
+        self._backward = shade_backward_diffusion(self.ax_flux, diff, self.s)
+        regions = "Φ′ ≥ 0: forward only" if diff.monotone else "shaded: Φ′ < 0, backward"
+        self.ax_flux.set_title(f"{diff.title}; {regions}")
         self.ax_flux.set_ylim(0, 1.15 * float(self._flux_line.get_ydata().max()))
         self._u_line.set_ydata(run.final)
-        self._u_line.set_label(f"u(T), T = {run.time:.3g}")
-        self.ax_signal.legend(loc="upper left")
+        self.ax_signal.set_title(f"u(T) at T = {run.time:.3g}")
         steps_done = run.norms.size - 1
         steps = f"K = {steps_done} steps of τ = {run.tau:.4g}"
         if steps_done < self.steps_needed:
@@ -347,3 +393,7 @@ class DiffusionApp(App):
             f"Steepest slope max|u_(i+1) − u_i| = {max_slope(run.final):.3f} (f: {max_slope(self.signal):.3f}); "
             f"mean {run.final.mean():.4f} (f: {self.signal.mean():.4f})"
         )
+
+    def animated_artists(self) -> list:
+        return [self._backward, self._flux_line, self._lambda_line, self._u_line, self.ax_flux.title,
+                self.ax_signal.title]

@@ -13,6 +13,7 @@ from typing import Iterator, Sequence
 import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from .diffusivities import Diffusivity, diffusivity
@@ -72,9 +73,9 @@ def new_mosaic(width: float, height: float, mosaic: list[list[str]], **options) 
     return figure, axes
 
 
-def shade_backward_diffusion(ax: Axes, diff: Diffusivity, s: np.ndarray) -> None:
-    """Shade the ranges of s where Phi'(s) < 0 (backward diffusion, edges sharpen)."""
-    ax.fill_between(
+def shade_backward_diffusion(ax: Axes, diff: Diffusivity, s: np.ndarray) -> PolyCollection:
+    """Shade the ranges of s where Phi'(s) < 0 (backward diffusion, edges sharpen); return the shading."""
+    return ax.fill_between(
         s,
         0,
         1,
@@ -105,7 +106,7 @@ def plot_diffusivities(names: Sequence[str], contrast: float = 1.0, s_max: float
     ax_g.set(xlabel="s = derivative", ylabel="g(s²)", title="diffusivity", ylim=(0, 1.05))
     ax_flux.set(xlabel="s = derivative", ylabel="Φ(s) = g(s²) s", title="flux = activation",
                 ylim=(0, min(s_max, 1.1 * contrast * 1.6)))
-    ax_g.legend(loc="upper right")
+    ax_g.legend(loc="center right")
     ax_flux.text(0.98, 0.96, "shaded: Φ′ < 0 for Perona–Malik\n(backward diffusion)", transform=ax_flux.transAxes,
                  ha="right", va="top", fontsize=11)
     return figure
@@ -121,7 +122,7 @@ def plot_signals(x: np.ndarray, signals: dict[str, np.ndarray], title: str = "",
         for i, (label, values) in enumerate(signals.items()):
             style = dict(color=COLORS["grey"], linewidth=1.2, linestyle="-") if i == 0 else {}
             ax.plot(x, values, label=label, **style)
-    ax.set(xlabel="x", ylabel="u", title=title)
+    ax.set(xlabel="grid index i", ylabel="u", title=title)
     ax.legend(loc="upper left")
     return figure
 
