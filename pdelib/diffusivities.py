@@ -141,8 +141,12 @@ class Weickert(Diffusivity):
     monotone = False
 
     def _g(self, s2, xp):
-        # s2 = 0 gives C4 / 0 = inf and g = 1 - exp(-inf) = 1, the limit value.
-        return 1.0 - xp.exp(-WEICKERT_C4 / (s2 * self._inverse_square) ** 4)
+        # Below s^2/lambda^2 = 0.01, exp(-C4 / x^4) < exp(-3e8) = 0 in floating point, so g = 1 exactly.
+        # Evaluating the formula only on the safe values keeps values and torch gradients finite at s = 0.
+        x = s2 * self._inverse_square
+        near_zero = x <= 0.01
+        g = 1.0 - xp.exp(-WEICKERT_C4 / xp.where(near_zero, 1.0, x) ** 4)
+        return xp.where(near_zero, 1.0, g)
 
     def _flux_derivative(self, s):
         x = WEICKERT_C4 / (s / self.contrast) ** 8  # inf at s = 0, where Phi' = 1
@@ -171,6 +175,13 @@ class RegularisedTV(Diffusivity):
 _CLASSES = (Linear, Charbonnier, PeronaMalik, ExponentialPeronaMalik, Weickert, RegularisedTV)
 #: Names accepted by :func:`diffusivity`.
 DIFFUSIVITIES = tuple(cls.name for cls in _CLASSES)
+
+
+def check_diffusivity(value: object, name: str = "diffusivity") -> Diffusivity:
+    """Return ``value`` if it is a :class:`Diffusivity`, else raise a TypeError naming ``name``."""
+    if not isinstance(value, Diffusivity):
+        raise TypeError(f"{name} must be a pdelib Diffusivity (see pdelib.diffusivity), got {value!r}")
+    return value
 
 
 def diffusivity(name: str, contrast: float = 1.0) -> Diffusivity:

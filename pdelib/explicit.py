@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import check_int, check_nonnegative, check_positive, check_signal
-from .diffusivities import Diffusivity
+from .diffusivities import Diffusivity, check_diffusivity
 from .measures import total_variation
-from .operators import DerivativeOperator
+from .operators import DerivativeOperator, check_operator
 
 #: Block length for evaluating the flux: 32768 float64 = 256 KiB stays in cache (measured best at N = 2^20).
 _BLOCK = 32768
@@ -42,10 +42,8 @@ def stability_bound(diffusivity: Diffusivity, operator: DerivativeOperator, simp
 
 
 def _check_pair(diffusivity: object, operator: object) -> None:
-    if not isinstance(diffusivity, Diffusivity):
-        raise TypeError(f"diffusivity must be a pdelib Diffusivity (see pdelib.diffusivity), got {diffusivity!r}")
-    if not isinstance(operator, DerivativeOperator):
-        raise TypeError(f"operator must be a pdelib DerivativeOperator, got {operator!r}")
+    check_diffusivity(diffusivity)
+    check_operator(operator)
 
 
 @dataclass(frozen=True)

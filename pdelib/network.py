@@ -15,9 +15,8 @@ import torch
 from torch import nn
 
 from ._checks import check_choice, check_int, check_positive
-from .diffusivities import Diffusivity
-from .explicit import _check_pair
-from .operators import BOUNDARIES, DerivativeOperator
+from .diffusivities import Diffusivity, check_diffusivity
+from .operators import BOUNDARIES, DerivativeOperator, check_operator
 
 
 def _check_dtype(dtype: object) -> torch.dtype:
@@ -103,8 +102,8 @@ class DiffusionBlock(nn.Module):
     >>> import pdelib, torch
     >>> D = pdelib.DerivativeOperator(order=1, size=8)
     >>> block = DiffusionBlock.from_scheme(pdelib.diffusivity("perona-malik"), D, tau=0.5)
-    >>> block(torch.ones(1, 1, 8, dtype=torch.float64))  # constants do not diffuse
-    tensor([[[1., 1., 1., 1., 1., 1., 1., 1.]]], dtype=torch.float64, grad_fn=<SubBackward0>)
+    >>> block(torch.ones(1, 1, 8, dtype=torch.float64)).flatten().tolist()  # constants do not diffuse
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     """
 
     def __init__(
@@ -136,7 +135,9 @@ class DiffusionBlock(nn.Module):
             activation = Activation(activation)
 
         self.conv = nn.Conv1d(self.in_channels, self.channels, self.kernel_size, bias=False, dtype=dtype)
-        self.conv_transpose = nn.ConvTranspose1d(self.channels, self.in_channels, self.kernel_size, bias=False, dtype=dtype)
+        self.conv_transpose = nn.ConvTranspose1d(
+            self.channels, self.in_channels, self.kernel_size, bias=False, dtype=dtype
+        )
         self.conv_transpose.weight = self.conv.weight  # one Parameter: K^T uses the weights of K
         self.activation = activation
         self.register_buffer("tau", torch.tensor(tau, dtype=dtype))
@@ -156,6 +157,7 @@ class DiffusionBlock(nn.Module):
 
         The weight is the stencil of D (a correlation, like ``torch.nn.functional.conv1d``) and the
         padding is the operator's boundary rule, so K P = D exactly; the weight stays trainable.
+        The caller's torch random stream is not touched.
 
         Parameters
         ----------
@@ -167,16 +169,18 @@ class DiffusionBlock(nn.Module):
             Time step > 0; stable for tau <= ``pdelib.stability_bound(diffusivity, operator)``.
         dtype : torch.dtype, default torch.float64
         """
-        _check_pair(diffusivity, operator)
-        block = cls(
-            channels=1,
-            kernel_size=operator.order + 1,
-            tau=tau,
-            activation=Activation(diffusivity),
-            size=operator.size,
-            boundary=operator.boundary,
-            dtype=dtype,
-        )
+        check_diffusivity(diffusivity)
+        check_operator(operator)
+        with torch.random.fork_rng(devices=[]):  # the random initial weight is overwritten below
+            block = cls(
+                channels=1,
+                kernel_size=operator.order + 1,
+                tau=tau,
+                activation=Activation(diffusivity),
+                size=operator.size,
+                boundary=operator.boundary,
+                dtype=dtype,
+            )
         with torch.no_grad():
             block.conv.weight.copy_(torch.as_tensor(operator.stencil).reshape(1, 1, -1))
         return block
@@ -185,7 +189,7 @@ class DiffusionBlock(nn.Module):
         return (
             f"in_channels={self.in_channels}, channels={self.channels}, kernel_size={self.kernel_size}, "
             f"size={self.size}, boundary={self.boundary!r}, tau={self.tau.item():g}, "
-            f"parameters={parameter_count(self)} (weight shared by conv and conv_transpose)"
+            f"parameters={parameter_count(self)} (conv and conv_transpose share one weight)"
         )
 
     def derivative(self, u: torch.Tensor) -> torch.Tensor:
@@ -368,7 +372,8 @@ def parameter_count(module: nn.Module) -> int:
     """Number of trainable values in ``module``, each shared Parameter counted once."""
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    return sum(parameter.numel() for parameter in module.parameters(remove_duplicate=True) if parameter.requires_grad)
+    # Module.parameters() yields a Parameter shared by several layers only once.
+    return sum(parameter.numel() for parameter in module.parameters() if parameter.requires_grad)
 
 
 def parameter_comparison(channels: int, kernel_size: int) -> dict[str, int | float]:

@@ -186,3 +186,10 @@ class DerivativeOperator:
             return index % self.size
         index = np.where(index < 0, -index - 1, index)
         return np.where(index >= self.size, 2 * self.size - 1 - index, index)
+
+
+def check_operator(value: object, name: str = "operator") -> DerivativeOperator:
+    """Return ``value`` if it is a :class:`DerivativeOperator`, else raise a TypeError naming ``name``."""
+    if not isinstance(value, DerivativeOperator):
+        raise TypeError(f"{name} must be a pdelib DerivativeOperator, got {value!r}")
+    return value
