@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -264,6 +265,15 @@ class DiffusionBlock(nn.Module):
         return 2.0 / (sector_bound * norm_squared) if norm_squared > 0 else math.inf
 
 
+    def use_stability_bound(self, sector_bound: float) -> float:
+        """Set tau to the largest step the stability theorem allows, 2 / (L ||K P||^2), and return it."""
+        tau = self.stability_bound(sector_bound)
+        if not math.isfinite(tau):
+            raise ValueError("the block's weight is zero: every tau is stable, there is no largest one")
+        self.tau.fill_(tau)
+        return tau
+
+
 class DiffusionNetwork(nn.Module):
     """A stack of :class:`DiffusionBlock` s applied in order: K explicit steps = a ResNet of depth K (chapter 02).
 
@@ -404,3 +414,22 @@ def parameter_comparison(channels: int, kernel_size: int) -> dict[str, int | flo
             DiffusionBlock(channels, kernel_size, 1.0, nn.ReLU(), size=kernel_size, in_channels=channels)
         )
     return {"standard": standard, "symmetric": symmetric, "ratio": symmetric / standard}
+
+
+def scheme_deviation(
+    diffusivity: Diffusivity, operator: DerivativeOperator, tau: float, u0: np.ndarray, steps: int = 1
+) -> float:
+    """max_i |network(u0)_i - scheme(u0)_i| after ``steps`` steps, in float64 (chapter 02).
+
+    The network is :meth:`DiffusionNetwork.from_scheme` (convolution, activation, transposed
+    convolution per block), the scheme :meth:`pdelib.ExplicitScheme.evolve` in numpy.
+    """
+    from .explicit import ExplicitScheme
+
+    run = ExplicitScheme(tau, diffusivity, operator).evolve(u0, check_int(steps, "steps", 1))
+    if run.blowup is not None:
+        raise ValueError(f"the scheme blew up ({run.blowup}); compare below the stability bound")
+    network = DiffusionNetwork.from_scheme(diffusivity, operator, tau, steps)
+    with torch.no_grad():
+        output = network(torch.as_tensor(run.states[0], dtype=torch.float64).reshape(1, 1, -1))
+    return float(np.abs(output.reshape(-1).numpy() - run.final).max())

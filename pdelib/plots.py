@@ -153,17 +153,17 @@ def plot_time_step_study(runs: dict[str, Evolution], x: np.ndarray) -> Figure:
         for row, (label, run) in enumerate(runs.items()):
             ax_u, ax_n = axes[2 * row], axes[2 * row + 1]
             final = np.where(np.isfinite(run.final), run.final, np.nan)
-            ax_u.plot(x, run.states[0], color=COLORS["grey"], linewidth=1.2, label="u⁰")
-            ax_u.plot(x, final, color=COLORS["blue"], label=f"u^{run.steps[-1]}")
+            ax_u.plot(x, run.states[0], color=COLORS["grey"], linewidth=1.2, linestyle="-", label="$u^0$")
+            ax_u.plot(x, final, color=COLORS["blue"], linestyle="-", label=f"$u^{{{run.steps[-1]}}}$")
             k = np.arange(run.norms.size)
-            ax_n.semilogy(k, run.norms, color=COLORS["blue"], label="‖uᵏ‖₂")
+            ax_n.semilogy(k, run.norms, color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
             ax_n.semilogy(k, run.total_variations, color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
             if run.blowup is None:
                 ax_u.set_title(label)
             else:
                 ax_u.set_title(f"{label}: BLOW-UP at step {run.blowup.step}", color=COLORS["vermillion"])
                 ax_n.plot(run.blowup.step, run.norms[-1], "X", color=COLORS["vermillion"], markersize=14)
-            ax_u.set(xlabel="x", ylabel="u")
+            ax_u.set(xlabel="grid index i", ylabel="u")
             ax_n.set(xlabel="step k")
             ax_u.legend(loc="upper left")
             ax_n.legend(loc="best")

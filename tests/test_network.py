@@ -19,6 +19,7 @@ from pdelib.network import (
     StandardResidualBlock,
     parameter_comparison,
     parameter_count,
+    scheme_deviation,
 )
 
 F64 = torch.float64
@@ -404,3 +405,38 @@ def test_other_functions_reject_bad_arguments():
         parameter_comparison(0, 3)
     with pytest.raises(ValueError, match="kernel_size must be odd"):
         parameter_comparison(32, 4)
+
+
+def test_use_stability_bound_sets_tau_and_keeps_the_norm():
+    torch.manual_seed(3)
+    block = DiffusionBlock(channels=3, kernel_size=3, tau=1.0, activation=torch.tanh, size=16)
+    tau = block.use_stability_bound(1.0)
+    assert tau == pytest.approx(2.0 / block.operator_norm_squared(), rel=1e-12)
+    assert block.tau.item() == tau
+    u = 10.0 * torch.randn(64, 1, 16, dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.all(block(u).flatten(1).norm(dim=1) <= u.flatten(1).norm(dim=1) * (1 + 1e-12))
+
+
+def test_use_stability_bound_rejects_a_zero_weight():
+    block = DiffusionBlock(channels=1, kernel_size=2, tau=1.0, activation=torch.tanh, size=8)
+    with torch.no_grad():
+        block.conv.weight.zero_()
+    with pytest.raises(ValueError, match="zero"):
+        block.use_stability_bound(1.0)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("boundary", ["reflecting", "periodic"])
+def test_scheme_deviation_is_rounding_only(order, boundary):
+    g = pdelib.diffusivity("perona-malik", 0.1)
+    D = pdelib.DerivativeOperator(order, 64, boundary=boundary)
+    u0 = pdelib.noisy_step(64)
+    assert scheme_deviation(g, D, pdelib.stability_bound(g, D), u0, steps=20) <= 1e-12
+
+
+def test_scheme_deviation_refuses_a_blow_up():
+    g = pdelib.diffusivity("linear")
+    D = pdelib.DerivativeOperator(1, 64)
+    with pytest.raises(ValueError, match="blew up"):
+        scheme_deviation(g, D, 2.0, pdelib.checkerboard(64), steps=100)
