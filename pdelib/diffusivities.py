@@ -51,6 +51,11 @@ class Diffusivity:
     def _g(self, s2, xp: ModuleType):
         raise NotImplementedError
 
+    def _flux(self, s, xp: ModuleType):
+        """Phi(s) = g(s^2) s; subclasses whose flux tends to a nonzero limit override it so that
+        it stays right where s^2 overflows (|s| > 1.3e154)."""
+        return self._g(s * s, xp) * s
+
     def _flux_derivative(self, s: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -68,7 +73,7 @@ class Diffusivity:
         """Flux / activation Phi(s) = g(s^2) s."""
         s = np.asarray(s, dtype=float)
         with np.errstate(divide="ignore", over="ignore"):
-            return self._g(s * s, np) * s
+            return self._flux(s, np)
 
     def flux_derivative(self, s: np.ndarray) -> np.ndarray:
         """Phi'(s): positive where the process diffuses forwards, negative where backwards."""
@@ -79,7 +84,7 @@ class Diffusivity:
         """Phi(s) on a torch tensor: the same formula as :meth:`flux`, differentiable."""
         import torch
 
-        return self._g(s * s, torch) * s
+        return self._flux(s, torch)
 
 
 class Linear(Diffusivity):
@@ -102,8 +107,12 @@ class Charbonnier(Diffusivity):
     def _g(self, s2, xp):
         return 1.0 / xp.sqrt(1.0 + s2 * self._inverse_square)
 
+    def _flux(self, s, xp):
+        # lambda s / sqrt(lambda^2 + s^2) with hypot: no overflow, tends to +-lambda
+        return self.contrast * (s / xp.hypot(xp.ones_like(s) * self.contrast, s))
+
     def _flux_derivative(self, s):
-        return (1.0 + (s / self.contrast) ** 2) ** -1.5
+        return (self.contrast / np.hypot(self.contrast, s)) ** 3
 
 
 class PeronaMalik(Diffusivity):
@@ -116,8 +125,8 @@ class PeronaMalik(Diffusivity):
         return 1.0 / (1.0 + s2 * self._inverse_square)
 
     def _flux_derivative(self, s):
-        r2 = (s / self.contrast) ** 2
-        return (1.0 - r2) / (1.0 + r2) ** 2
+        q = 1.0 / (1.0 + (s / self.contrast) ** 2)  # (1 - r^2)/(1 + r^2)^2 = q (2q - 1), finite for all s
+        return q * (2.0 * q - 1.0)
 
 
 class ExponentialPeronaMalik(Diffusivity):
@@ -131,7 +140,7 @@ class ExponentialPeronaMalik(Diffusivity):
 
     def _flux_derivative(self, s):
         r2 = (s / self.contrast) ** 2
-        return np.exp(-r2 / 2.0) * (1.0 - r2)
+        return np.where(np.isfinite(r2), np.exp(-r2 / 2.0) * (1.0 - r2), 0.0)
 
 
 class Weickert(Diffusivity):
@@ -149,9 +158,10 @@ class Weickert(Diffusivity):
         return xp.where(near_zero, 1.0, g)
 
     def _flux_derivative(self, s):
-        x = WEICKERT_C4 / (s / self.contrast) ** 8  # inf at s = 0, where Phi' = 1
+        x = WEICKERT_C4 / (s / self.contrast) ** 8  # inf at s = 0
         decay = np.exp(-x)
-        return np.where(np.isfinite(x), 1.0 - decay - 8.0 * x * decay, 1.0)
+        # where exp(-x) underflows to 0, Phi' = 1 - (1 + 8x) exp(-x) is 1 in floating point
+        return np.where(decay > 0, 1.0 - decay - 8.0 * x * decay, 1.0)
 
 
 class RegularisedTV(Diffusivity):
@@ -164,8 +174,12 @@ class RegularisedTV(Diffusivity):
     def _g(self, s2, xp):
         return 1.0 / xp.sqrt(self.contrast**2 + s2)
 
+    def _flux(self, s, xp):
+        # s / sqrt(eps^2 + s^2) with hypot: no overflow, tends to sign(s)
+        return s / xp.hypot(xp.ones_like(s) * self.contrast, s)
+
     def _flux_derivative(self, s):
-        return self.contrast**2 / (self.contrast**2 + s * s) ** 1.5
+        return self.contrast**2 / np.hypot(self.contrast, s) ** 3
 
     @property
     def bound(self) -> float:

@@ -131,16 +131,20 @@ class DerivativeOperator:
             Where to write the result (no allocation).
         """
         u = check_signal(u, "u", self.size)
-        if out is None:
-            out = np.empty(self.output_size)
-        return self._apply_unchecked(u, out)
+        return self._apply_unchecked(u, self._check_out(out, self.output_size))
 
     def apply_transpose(self, v: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Return D^T v, an array of length N (the adjoint: <D u, v> = <u, D^T v>)."""
         v = check_signal(v, "v", self.output_size)
+        return self._apply_transpose_unchecked(v, self._check_out(out, self.size))
+
+    @staticmethod
+    def _check_out(out: np.ndarray | None, length: int) -> np.ndarray:
         if out is None:
-            out = np.empty(self.size)
-        return self._apply_transpose_unchecked(v, out)
+            return np.empty(length)
+        if not isinstance(out, np.ndarray) or out.dtype != np.float64 or out.shape != (length,):
+            raise ValueError(f"out must be a float64 numpy array of shape ({length},), got {out!r:.60}")
+        return out
 
     def matrix(self) -> np.ndarray:
         """The dense matrix of D, shape (output_size, N). Meant for small N (teaching, tests)."""
