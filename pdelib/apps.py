@@ -12,6 +12,7 @@ DOM classes for the browser tests: the app container has ``pdelib-app``, the sta
 from __future__ import annotations
 
 import math
+import warnings
 
 import ipywidgets as widgets
 import numpy as np
@@ -32,7 +33,10 @@ DIFFUSIVITY_LABELS = {diffusivity(name).title: name for name in DIFFUSIVITIES}
 def attach_canvas(figure: Figure) -> Canvas:
     """Give ``figure`` an ipympl canvas widget (interactive in JupyterLab, Agg when headless)."""
     canvas = Canvas(figure)
-    FigureManager(canvas, 0)
+    with warnings.catch_warnings():
+        # ipympl 0.10 hands the canvas on to its toolbar widget's constructor, which traitlets flags
+        warnings.filterwarnings("ignore", message="Passing unrecognized arguments", category=DeprecationWarning)
+        FigureManager(canvas, 0)
     canvas.header_visible = False
     canvas.footer_visible = False
     canvas.toolbar_visible = False
@@ -76,7 +80,7 @@ class App:
         )
         self.widget.add_class("pdelib-app")
         self.recompute()
-        self.redraw()
+        self._redraw_in_style()
         self.freeze_layout()
         self._background = None
         self._limits = None
@@ -130,8 +134,12 @@ class App:
     def update(self) -> None:
         """Recompute, update the artists in place and render."""
         self.recompute()
-        self.redraw()
+        self._redraw_in_style()
         self.render()
+
+    def _redraw_in_style(self) -> None:
+        with course_style():  # titles and texts set in redraw() take the course's fonts
+            self.redraw()
 
     def _axis_limits(self) -> tuple:
         return tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.figure.axes)
@@ -274,13 +282,13 @@ class TimeStepApp(App):
         self._bound_text.set_text(f"τ* = 2/(L‖D‖²) = {bound:.4f}")
         self._tau_marker.set_data([tau], [0.5])
 
-        final = run.final if np.all(np.isfinite(run.final)) else run.states[-2]
+        final = np.where(np.isfinite(run.final), run.final, np.nan)  # an overflowed value leaves a gap
         k = np.arange(run.norms.size)
         self._norm_line.set_data(k, run.norms)
         self._tv_line.set_data(k, run.total_variations)
         measured = np.concatenate([run.norms, run.total_variations])
         measured = measured[np.isfinite(measured) & (measured > 0)]
-        low, high = float(final.min()), float(final.max())
+        low, high = float(np.nanmin(final, initial=0.0)), float(np.nanmax(final, initial=0.0))
         if run.blowup is None:
             # limits grow only when the data leaves them, so most updates can blit
             self.ax_signal.set_ylim(min(-0.35, low - 0.1), max(1.35, high + 0.1))
@@ -292,7 +300,7 @@ class TimeStepApp(App):
             self._set_status(self.describe(), alarm=self.ratio > 1 and run.total_variations[-1] > run.total_variations[0])
         else:
             # the shape of the blown-up state, scaled into view; the scale is in the title
-            scale = max(abs(low), abs(high))
+            scale = max(abs(low), abs(high)) or 1.0
             self.ax_signal.set_ylim(-1.15, 1.15)
             self.ax_norm.set_ylim(0.5, max(1e10, measured.max() * 10))
             self._final_line.set_ydata(final / scale)
@@ -309,7 +317,7 @@ class TimeStepApp(App):
         """One line on what the current run shows (the status line)."""
         run, tau = self.run, self.controls["tau"].value
         norms, tvs = run.norms, run.total_variations
-        head = f"τ = {tau:.4f} = {self.ratio:.2f} τ*"
+        head = f"{self._diffusivity().title}, n = {self.controls['order'].value}, τ = {tau:.4f} = {self.ratio:.2f} τ*"
         if run.blowup is not None:
             return (f"BLOW-UP at step {run.blowup.step}: ‖u‖ = {run.blowup.norm:.3g} = {run.blowup.growth:.2g} × ‖u⁰‖"
                     f" &nbsp; ({head})")

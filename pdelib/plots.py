@@ -52,25 +52,20 @@ STYLE = {
 
 @contextmanager
 def course_style() -> Iterator[None]:
-    """Matplotlib settings of the course: large fonts, thick lines, white background, Okabe–Ito colours."""
+    """Matplotlib settings of the course: large fonts, thick lines, white background, Okabe–Ito colours.
+
+    A context manager, and a decorator for the plotting functions: ``@course_style()``.
+    """
     with mpl.rc_context(STYLE):
         yield
 
 
+@course_style()
 def new_figure(width: float, height: float, **subplots) -> tuple[Figure, np.ndarray]:
     """A white, constrained-layout figure of ``width`` x ``height`` inches with ``subplots`` axes."""
-    with course_style():
-        figure = Figure(figsize=(width, height), layout="constrained")
-        axes = figure.subplots(squeeze=False, **subplots)
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(squeeze=False, **subplots)
     return figure, axes.ravel()
-
-
-def new_mosaic(width: float, height: float, mosaic: list[list[str]], **options) -> tuple[Figure, dict[str, Axes]]:
-    """A white, constrained-layout figure with named axes laid out by ``mosaic`` (see ``subplot_mosaic``)."""
-    with course_style():
-        figure = Figure(figsize=(width, height), layout="constrained")
-        axes = figure.subplot_mosaic(mosaic, **options)
-    return figure, axes
 
 
 def shade_backward_diffusion(ax: Axes, diff: Diffusivity, s: np.ndarray) -> PolyCollection:
@@ -87,6 +82,7 @@ def shade_backward_diffusion(ax: Axes, diff: Diffusivity, s: np.ndarray) -> Poly
     )
 
 
+@course_style()
 def plot_diffusivities(names: Sequence[str], contrast: float = 1.0, s_max: float = 4.0) -> Figure:
     """Diffusivities g(s^2) (left) and fluxes Phi(s) = g(s^2) s (right) for the given names.
 
@@ -94,15 +90,14 @@ def plot_diffusivities(names: Sequence[str], contrast: float = 1.0, s_max: float
     """
     figure, (ax_g, ax_flux) = new_figure(11, 4.2, ncols=2)
     s = np.linspace(0, s_max, 801)
-    with course_style():
-        for name in names:
-            diff = diffusivity(name, contrast)
-            ax_g.plot(s, diff.g(s * s), label=diff.title)
-            ax_flux.plot(s, diff.flux(s), label=diff.title)
-        shade_backward_diffusion(ax_flux, diffusivity("perona-malik", contrast), s)
-        ax_flux.axvline(contrast, color=COLORS["grey"], linewidth=1.2)
-        ax_flux.annotate("λ", (contrast, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -16),
-                         textcoords="offset points")
+    for name in names:
+        diff = diffusivity(name, contrast)
+        ax_g.plot(s, diff.g(s * s), label=diff.title)
+        ax_flux.plot(s, diff.flux(s), label=diff.title)
+    shade_backward_diffusion(ax_flux, diffusivity("perona-malik", contrast), s)
+    ax_flux.axvline(contrast, color=COLORS["grey"], linewidth=1.2)
+    ax_flux.annotate("λ", (contrast, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -16),
+                     textcoords="offset points")
     ax_g.set(xlabel="s = derivative", ylabel="g(s²)", title="diffusivity", ylim=(0, 1.05))
     ax_flux.set(xlabel="s = derivative", ylabel="Φ(s) = g(s²) s", title="flux = activation",
                 ylim=(0, min(s_max, 1.1 * contrast * 1.6)))
@@ -112,59 +107,42 @@ def plot_diffusivities(names: Sequence[str], contrast: float = 1.0, s_max: float
     return figure
 
 
+@course_style()
 def plot_signals(x: np.ndarray, signals: dict[str, np.ndarray], title: str = "", ax: Axes | None = None) -> Figure:
     """Overlay 1D signals (label -> values) on one axes; the first one is drawn grey as the reference."""
     if ax is None:
         figure, (ax,) = new_figure(10, 3.8)
     else:
         figure = ax.figure
-    with course_style():
-        for i, (label, values) in enumerate(signals.items()):
-            style = dict(color=COLORS["grey"], linewidth=1.2, linestyle="-") if i == 0 else {}
-            ax.plot(x, values, label=label, **style)
+    for i, (label, values) in enumerate(signals.items()):
+        style = dict(color=COLORS["grey"], linewidth=1.2, linestyle="-") if i == 0 else {}
+        ax.plot(x, values, label=label, **style)
     ax.set(xlabel="grid index i", ylabel="u", title=title)
     ax.legend(loc="upper left")
     return figure
 
 
-def plot_norm_history(evolutions: dict[str, Evolution], ax: Axes | None = None) -> Figure:
-    """||u^k||_2 (solid) against k on a log scale for several runs; blow-ups marked with a cross."""
-    if ax is None:
-        figure, (ax,) = new_figure(7, 4)
-    else:
-        figure = ax.figure
-    with course_style():
-        for (label, run), color in zip(evolutions.items(), CYCLE):
-            k = np.arange(run.norms.size)
-            finite = np.isfinite(run.norms)
-            ax.semilogy(k[finite], run.norms[finite], color=color, linestyle="-", label=label)
-            if run.blowup is not None:
-                ax.plot(k[finite][-1], run.norms[finite][-1], "X", color=COLORS["vermillion"], markersize=14,
-                        linestyle="none")
-    ax.set(xlabel="step k", ylabel="‖uᵏ‖₂", title="Euclidean norm")
-    ax.legend(loc="best")
-    return figure
-
-
+@course_style()
 def plot_time_step_study(runs: dict[str, Evolution], x: np.ndarray) -> Figure:
     """One row per run: final signal (left), ||u^k|| and TV(u^k) against k (right, log scale)."""
     figure, axes = new_figure(12, 3.3 * len(runs), nrows=len(runs), ncols=2, width_ratios=(3, 2))
-    with course_style():
-        for row, (label, run) in enumerate(runs.items()):
-            ax_u, ax_n = axes[2 * row], axes[2 * row + 1]
-            final = np.where(np.isfinite(run.final), run.final, np.nan)
-            ax_u.plot(x, run.states[0], color=COLORS["grey"], linewidth=1.2, linestyle="-", label="$u^0$")
-            ax_u.plot(x, final, color=COLORS["blue"], linestyle="-", label=f"$u^{{{run.steps[-1]}}}$")
-            k = np.arange(run.norms.size)
-            ax_n.semilogy(k, run.norms, color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
-            ax_n.semilogy(k, run.total_variations, color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
-            if run.blowup is None:
-                ax_u.set_title(label)
-            else:
-                ax_u.set_title(f"{label}: BLOW-UP at step {run.blowup.step}", color=COLORS["vermillion"])
-                ax_n.plot(run.blowup.step, run.norms[-1], "X", color=COLORS["vermillion"], markersize=14)
-            ax_u.set(xlabel="grid index i", ylabel="u")
-            ax_n.set(xlabel="step k")
-            ax_u.legend(loc="upper left")
-            ax_n.legend(loc="best")
+    for row, (label, run) in enumerate(runs.items()):
+        ax_u, ax_n = axes[2 * row], axes[2 * row + 1]
+        final = np.where(np.isfinite(run.final), run.final, np.nan)
+        ax_u.plot(x, run.states[0], color=COLORS["grey"], linewidth=1.2, linestyle="-", label="$u^0$")
+        ax_u.plot(x, final, color=COLORS["blue"], linestyle="-", label=f"$u^{{{run.steps[-1]}}}$")
+        k = np.arange(run.norms.size)
+        # beyond 1e200 (overflowing runs) nothing is drawn: log-axis autoscaling would overflow
+        norms, variations = (np.where(v < 1e200, v, np.nan) for v in (run.norms, run.total_variations))
+        ax_n.semilogy(k, norms, color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
+        ax_n.semilogy(k, variations, color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
+        if run.blowup is None:
+            ax_u.set_title(label)
+        else:
+            ax_u.set_title(f"{label}: BLOW-UP at step {run.blowup.step}", color=COLORS["vermillion"])
+            ax_n.plot(run.blowup.step, norms[~np.isnan(norms)][-1], "X", color=COLORS["vermillion"], markersize=14)
+        ax_u.set(xlabel="grid index i", ylabel="u")
+        ax_n.set(xlabel="step k")
+        ax_u.legend(loc="upper left")
+        ax_n.legend(loc="best")
     return figure

@@ -1,0 +1,231 @@
+"""Tests of the static figures in pdelib.plots (chapters 01-02): structure, style, blow-up marking."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import io  # noqa: E402
+
+import matplotlib as mpl  # noqa: E402
+import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import pdelib  # noqa: E402
+from pdelib import plots  # noqa: E402
+from pdelib.plots import COLORS, STYLE  # noqa: E402
+
+SIZE = 64
+X = np.arange(SIZE)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """A stable and a blown-up linear run (frozen dataclasses, safe to share)."""
+    signal = pdelib.noisy_step(SIZE, seed=1)
+    linear, operator = pdelib.diffusivity("linear"), pdelib.DerivativeOperator(1, SIZE)
+    bound = pdelib.stability_bound(linear, operator)
+    stable = pdelib.evolve(signal, 0.9 * bound, 200, linear, operator)
+    blown = pdelib.evolve(signal, 1.5 * bound, 300, linear, operator)
+    assert stable.blowup is None and blown.blowup is not None
+    assert np.all(np.isfinite(blown.norms))  # stopped at the growth limit, before overflow
+    return {"stable": stable, "blown": blown}
+
+
+@pytest.fixture(scope="module")
+def overflowed():
+    """A run whose norm overflowed to inf at its blow-up step (a huge tau)."""
+    signal = pdelib.noisy_step(SIZE, seed=1)
+    run = pdelib.evolve(signal, 1e300, 10, pdelib.diffusivity("linear"), pdelib.DerivativeOperator(1, SIZE))
+    assert run.blowup is not None and not np.isfinite(run.norms[-1])
+    return run
+
+
+def make_figures(runs):
+    """name -> (figure, expected number of axes) for every figure function of pdelib.plots."""
+    signal = pdelib.noisy_step(SIZE, seed=2)
+    smooth = pdelib.smooth_step(SIZE, width=4.0)
+    return {
+        "diffusivities": (plots.plot_diffusivities(["linear", "charbonnier", "perona-malik"], contrast=0.5), 2),
+        "diffusivities-all": (plots.plot_diffusivities(pdelib.DIFFUSIVITIES, contrast=1.0), 2),
+        "signals": (plots.plot_signals(X, {"f": signal, "u": smooth}, title="a noisy and a smooth step"), 1),
+        "time_step_study": (plots.plot_time_step_study(runs, X), 4),
+        "time_step_study-one-run": (plots.plot_time_step_study({"stable": runs["stable"]}, X), 2),
+        "new_figure": (plots.new_figure(6, 3, ncols=3)[0], 3),
+    }
+
+
+FIGURES = ["diffusivities", "diffusivities-all", "signals", "time_step_study", "time_step_study-one-run", "new_figure"]
+PLOTS = FIGURES[:5]  # the functions that draw and label (new_figure returns empty axes)
+
+
+@pytest.fixture(scope="module")
+def figures(runs):
+    return make_figures(runs)
+
+
+def test_every_figure_function_is_covered():
+    public = {name for name in dir(plots) if name.startswith(("plot_", "new_"))}
+    covered = {name.split("-")[0] for name in FIGURES}
+    assert {name.removeprefix("plot_") for name in public} == covered
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_structure_and_background(figures, name):
+    figure, n_axes = figures[name]
+    assert isinstance(figure, Figure)
+    assert len(figure.axes) == n_axes
+    assert mpl.colors.to_rgba(figure.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
+    assert figure.patch.get_alpha() in (None, 1.0)
+    for ax in figure.axes:
+        assert mpl.colors.to_rgba(ax.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_draws_and_saves_white_opaque(figures, name):
+    figure, _ = figures[name]
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    assert np.all(rgba[..., 3] == 255), "the rendered figure must be opaque"
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    assert buffer.getvalue().startswith(b"\x89PNG")
+    buffer.seek(0)
+    image = mpimg.imread(buffer, format="png")
+    assert image.shape[-1] == 4 and np.all(image[..., 3] == 1.0)
+    np.testing.assert_array_equal(image[0, 0], [1.0, 1.0, 1.0, 1.0])  # white corner
+
+
+@pytest.mark.parametrize("name", PLOTS)
+def test_axes_are_labelled(figures, name):
+    figure, _ = figures[name]
+    for ax in figure.axes:
+        assert ax.get_xlabel(), f"{name}: axes without x label"
+        # a y label, or (plot_time_step_study's norm panels) a legend naming the curves on a shared scale
+        assert ax.get_ylabel() or ax.get_legend() is not None, f"{name}: axes without y label or legend"
+
+
+@pytest.mark.parametrize("name", PLOTS)
+def test_titles_and_legends_use_the_course_style(figures, name):
+    figure, _ = figures[name]
+    for ax in figure.axes:
+        if ax.get_title():
+            assert ax.title.get_fontsize() == STYLE["axes.titlesize"], f"{name}: title {ax.get_title()!r}"
+        legend = ax.get_legend()
+        if legend is not None:
+            for text in legend.get_texts():
+                assert text.get_fontsize() == STYLE["legend.fontsize"], f"{name}: legend entry {text.get_text()!r}"
+
+
+def test_figures_do_not_use_pyplot(runs):
+    before = plt.get_fignums()
+    make_figures(runs)
+    assert plt.get_fignums() == before
+
+
+def test_plot_signals_on_given_axes():
+    figure, (ax,) = plots.new_figure(5, 3)
+    returned = plots.plot_signals(X, {"f": pdelib.noisy_step(SIZE), "u": pdelib.smooth_step(SIZE)}, ax=ax)
+    assert returned is figure
+    assert len(ax.lines) == 2
+    assert ax.lines[0].get_color() == COLORS["grey"]  # the reference
+    assert [line.get_label() for line in ax.lines] == ["f", "u"]
+
+
+# -- blow-up marking ------------------------------------------------------------------------------
+
+
+def markers(ax, marker="X"):
+    return [line for line in ax.lines if line.get_marker() == marker]
+
+
+def test_time_step_study_marks_only_the_blown_up_run(runs):
+    figure = plots.plot_time_step_study(runs, X)
+    ax_u_stable, ax_n_stable, ax_u_blown, ax_n_blown = figure.axes
+    step = runs["blown"].blowup.step
+    assert "BLOW-UP" not in ax_u_stable.get_title()
+    assert ax_u_stable.get_title() == "stable"
+    assert "BLOW-UP" in ax_u_blown.get_title()
+    assert f"step {step}" in ax_u_blown.get_title()
+    assert ax_u_blown.title.get_color() == COLORS["vermillion"]
+    assert markers(ax_n_stable) == []
+    (cross,) = markers(ax_n_blown)
+    x, y = cross.get_data()
+    assert list(np.atleast_1d(x)) == [step]
+    assert np.all(np.isfinite(np.atleast_1d(y)))
+    # the last state is plotted; the norm and TV histories cover every computed step
+    norm_line = ax_n_blown.lines[0]
+    np.testing.assert_array_equal(norm_line.get_ydata(), runs["blown"].norms)
+
+
+def test_time_step_study_marks_an_overflowed_blowup_visibly(overflowed):
+    figure = plots.plot_time_step_study({"overflow": overflowed}, X)
+    ax_u, ax_n = figure.axes
+    assert "BLOW-UP" in ax_u.get_title()
+    (cross,) = markers(ax_n)
+    y = np.atleast_1d(cross.get_ydata()).astype(float)
+    assert np.all(np.isfinite(y)), f"the blow-up cross is placed at y = {y} (not drawn); norms = {overflowed.norms}"
+    figure.savefig(io.BytesIO())
+
+
+# -- shading of backward diffusion ----------------------------------------------------------------
+
+
+def shaded_vertices(collection) -> np.ndarray:
+    paths = collection.get_paths()
+    return np.concatenate([path.vertices for path in paths]) if paths else np.empty((0, 2))
+
+
+@pytest.mark.parametrize("name, shaded", [("linear", False), ("charbonnier", False), ("tv", False),
+                                          ("perona-malik", True), ("exponential-perona-malik", True),
+                                          ("weickert", True)])
+def test_shade_backward_diffusion(name, shaded):
+    figure, (ax,) = plots.new_figure(5, 3)
+    contrast = 0.5
+    s = np.linspace(0, 2, 401)
+    collection = plots.shade_backward_diffusion(ax, pdelib.diffusivity(name, contrast), s)
+    assert isinstance(collection, PolyCollection)
+    assert collection in ax.collections
+    vertices = shaded_vertices(collection)
+    if not shaded:
+        assert vertices.size == 0, f"{name} is monotone: nothing may be shaded"
+    else:
+        assert vertices.size > 0
+        # Phi' < 0 exactly for s > lambda (all three fluxes peak at s = lambda)
+        spacing = s[1] - s[0]
+        assert contrast <= vertices[:, 0].min() <= contrast + 2 * spacing
+        assert vertices[:, 0].max() == pytest.approx(s[-1])
+        # the shading spans the full height of the axes (axes coordinates in y)
+        assert vertices[:, 1].min() == 0 and vertices[:, 1].max() == 1
+    figure.savefig(io.BytesIO())
+
+
+# -- course_style -----------------------------------------------------------------------------------
+
+
+def test_course_style_applies_and_restores_rcparams():
+    before = mpl.rcParams.copy()
+    with plots.course_style():
+        for key, value in STYLE.items():
+            assert mpl.rcParams[key] == value, key
+    assert mpl.rcParams == before
+
+
+def test_course_style_restores_rcparams_after_an_error():
+    before = mpl.rcParams.copy()
+    with pytest.raises(RuntimeError):
+        with plots.course_style():
+            mpl.rcParams["lines.linewidth"] = 99
+            raise RuntimeError("inside the style")
+    assert mpl.rcParams == before
+
+
+def test_building_figures_leaves_rcparams_alone(runs):
+    before = mpl.rcParams.copy()
+    make_figures(runs)
+    assert mpl.rcParams == before
