@@ -1,6 +1,6 @@
 """Diffusivities g and their flux (activation) functions Phi(s) = g(s^2) s (chapters 01-03).
 
-Each diffusivity has a contrast parameter lambda > 0 and knows
+Each diffusivity is a :class:`pdelib.fluxes.Flux` with a contrast parameter lambda > 0 and knows
 
 * ``g(s2)``: the diffusivity as a function of the squared derivative s^2,
 * ``flux(s)``: Phi(s) = g(s^2) s, the activation function of the diffusion block,
@@ -21,18 +21,17 @@ from types import ModuleType
 import numpy as np
 
 from ._checks import check_choice, check_positive
+from .fluxes import Flux
 
 #: Weickert's constant C_4: it puts the maximum of the flux exactly at |s| = lambda.
 WEICKERT_C4 = 3.31488
 
 
-class Diffusivity:
-    """Base class: a diffusivity g(s^2) >= 0 with contrast parameter ``contrast`` (lambda)."""
+class Diffusivity(Flux):
+    """Base class: a diffusivity g(s^2) >= 0 with contrast parameter ``contrast`` (lambda).
 
-    name: str = ""
-    title: str = ""
-    formula: str = ""
-    monotone: bool = True
+    As a :class:`Flux`, Phi(s) = g(s^2) s lies in the sector with L = sup g.
+    """
 
     def __init__(self, contrast: float = 1.0) -> None:
         self.contrast = check_positive(contrast, "contrast")
@@ -56,11 +55,11 @@ class Diffusivity:
         it stays right where s^2 overflows (|s| > 1.3e154)."""
         return self._g(s * s, xp) * s
 
-    def _flux_derivative(self, s: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    def _apply_inplace(self, s: np.ndarray) -> None:
+        s *= self._g(s * s, np)
 
     @property
-    def bound(self) -> float:
+    def sector_bound(self) -> float:
         """L = sup_s g(s^2), the upper end of the sector 0 <= Phi(s)/s <= L."""
         return 1.0
 
@@ -68,23 +67,6 @@ class Diffusivity:
         """Diffusivity g(s^2) for squared derivatives ``s2`` >= 0."""
         with np.errstate(divide="ignore", over="ignore"):
             return self._g(np.asarray(s2, dtype=float), np)
-
-    def flux(self, s: np.ndarray) -> np.ndarray:
-        """Flux / activation Phi(s) = g(s^2) s."""
-        s = np.asarray(s, dtype=float)
-        with np.errstate(divide="ignore", over="ignore"):
-            return self._flux(s, np)
-
-    def flux_derivative(self, s: np.ndarray) -> np.ndarray:
-        """Phi'(s): positive where the process diffuses forwards, negative where backwards."""
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            return self._flux_derivative(np.asarray(s, dtype=float))
-
-    def torch_flux(self, s):
-        """Phi(s) on a torch tensor: the same formula as :meth:`flux`, differentiable."""
-        import torch
-
-        return self._flux(s, torch)
 
 
 class Linear(Diffusivity):
@@ -182,20 +164,13 @@ class RegularisedTV(Diffusivity):
         return self.contrast**2 / np.hypot(self.contrast, s) ** 3
 
     @property
-    def bound(self) -> float:
+    def sector_bound(self) -> float:
         return 1.0 / self.contrast
 
 
 _CLASSES = (Linear, Charbonnier, PeronaMalik, ExponentialPeronaMalik, Weickert, RegularisedTV)
 #: Names accepted by :func:`diffusivity`.
 DIFFUSIVITIES = tuple(cls.name for cls in _CLASSES)
-
-
-def check_diffusivity(value: object, name: str = "diffusivity") -> Diffusivity:
-    """Return ``value`` if it is a :class:`Diffusivity`, else raise a TypeError naming ``name``."""
-    if not isinstance(value, Diffusivity):
-        raise TypeError(f"{name} must be a pdelib Diffusivity (see pdelib.diffusivity), got {value!r}")
-    return value
 
 
 def diffusivity(name: str, contrast: float = 1.0) -> Diffusivity:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import check_int, check_nonnegative, check_positive, check_signal
-from .diffusivities import Diffusivity, check_diffusivity
+from .fluxes import Flux, check_flux
 from .measures import total_variation
 from .operators import DerivativeOperator, check_operator
 
@@ -24,12 +24,12 @@ _BLOCK = 32768
 GROWTH_LIMIT = 1e6
 
 
-def stability_bound(diffusivity: Diffusivity, operator: DerivativeOperator, simple: bool = False) -> float:
+def stability_bound(diffusivity: Flux, operator: DerivativeOperator, simple: bool = False) -> float:
     """Largest stable time step tau* = 2 / (L ||D||_2^2) of the explicit scheme.
 
     Parameters
     ----------
-    diffusivity : Diffusivity
+    diffusivity : Flux
         Supplies L = sup g.
     operator : DerivativeOperator
         Supplies ||D||_2^2 (exact, or the simple bound 4^n / h^(2n) if ``simple``).
@@ -42,7 +42,7 @@ def stability_bound(diffusivity: Diffusivity, operator: DerivativeOperator, simp
 
 
 def _check_pair(diffusivity: object, operator: object) -> None:
-    check_diffusivity(diffusivity)
+    check_flux(diffusivity)
     check_operator(operator)
 
 
@@ -106,13 +106,13 @@ class ExplicitScheme:
     ----------
     tau : float
         Time step > 0. Stable for tau <= :func:`stability_bound`.
-    diffusivity : Diffusivity
+    diffusivity : Flux
         g, with flux Phi(s) = g(s^2) s.
     operator : DerivativeOperator
         The derivative D (order n, grid, boundary).
     """
 
-    def __init__(self, tau: float, diffusivity: Diffusivity, operator: DerivativeOperator) -> None:
+    def __init__(self, tau: float, diffusivity: Flux, operator: DerivativeOperator) -> None:
         _check_pair(diffusivity, operator)
         self.tau = check_positive(tau, "tau")
         self.diffusivity = diffusivity
@@ -132,10 +132,10 @@ class ExplicitScheme:
         s = self.operator._apply_unchecked(u, self._derivative)
         # tau Phi(s) = tau g(s^2) s overwrites s, a cache-sized block at a time: the temporaries
         # of the formula stay small and in cache instead of allocating arrays of length N per step.
-        g, tau = self.diffusivity._g, self.tau
+        flux, tau = self.diffusivity._apply_inplace, self.tau
         for start in range(0, s.size, _BLOCK):
             block = s[start : start + _BLOCK]
-            block *= g(block * block, np)
+            flux(block)
             block *= tau
         u -= self.operator._apply_transpose_unchecked(s, self._divergence)
 
@@ -216,7 +216,7 @@ class ExplicitScheme:
         )
 
 
-def explicit_step(u: np.ndarray, tau: float, diffusivity: Diffusivity, operator: DerivativeOperator) -> np.ndarray:
+def explicit_step(u: np.ndarray, tau: float, diffusivity: Flux, operator: DerivativeOperator) -> np.ndarray:
     """One explicit step u - tau D^T Phi(D u), returned as a new array (see :class:`ExplicitScheme`)."""
     return ExplicitScheme(tau, diffusivity, operator).step(u)
 
@@ -225,7 +225,7 @@ def evolve(
     u0: np.ndarray,
     tau: float,
     steps: int,
-    diffusivity: Diffusivity,
+    diffusivity: Flux,
     operator: DerivativeOperator,
     record_every: int | None = None,
     growth_limit: float = GROWTH_LIMIT,
@@ -237,7 +237,7 @@ def evolve(
 def diffuse(
     u0: np.ndarray,
     time: float,
-    diffusivity: Diffusivity,
+    diffusivity: Flux,
     operator: DerivativeOperator,
     max_steps: int | None = None,
 ) -> Evolution:

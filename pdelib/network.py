@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ._checks import check_choice, check_int, check_positive
-from .diffusivities import Diffusivity, check_diffusivity
+from .fluxes import Flux, check_flux
 from .operators import BOUNDARIES, DerivativeOperator, check_operator
 
 
@@ -43,26 +43,26 @@ class Activation(nn.Module):
 
     Parameters
     ----------
-    flux : Diffusivity or callable
-        A :class:`pdelib.Diffusivity` (its :meth:`~pdelib.Diffusivity.torch_flux` is used and the
+    flux : Flux or callable
+        A :class:`pdelib.Flux` (its :meth:`~pdelib.Flux.torch_flux` is used and the
         repr shows its sector bound L = sup g), or a function from tensors to tensors such as ``torch.tanh``.
     """
 
-    def __init__(self, flux: Diffusivity | Callable[[torch.Tensor], torch.Tensor]) -> None:
+    def __init__(self, flux: Flux | Callable[[torch.Tensor], torch.Tensor]) -> None:
         super().__init__()
-        if not callable(flux) and not isinstance(flux, Diffusivity):
-            raise TypeError(f"flux must be a pdelib Diffusivity or a callable on tensors, got {flux!r}")
+        if not callable(flux) and not isinstance(flux, Flux):
+            raise TypeError(f"flux must be a pdelib Flux or a callable on tensors, got {flux!r}")
         self.flux = flux
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
         """Phi(s), applied componentwise."""
-        if isinstance(self.flux, Diffusivity):
+        if isinstance(self.flux, Flux):
             return self.flux.torch_flux(s)
         return self.flux(s)
 
     def extra_repr(self) -> str:
-        if isinstance(self.flux, Diffusivity):
-            return f"{self.flux.name}, contrast={self.flux.contrast:g}, L={self.flux.bound:g}"
+        if isinstance(self.flux, Flux):
+            return f"{self.flux!r}, L={self.flux.sector_bound}"
         return getattr(self.flux, "__name__", repr(self.flux))
 
 
@@ -84,8 +84,8 @@ class DiffusionBlock(nn.Module):
         Number k >= 2 of taps per filter.
     tau : float
         Time step tau > 0, a buffer (not trained). Stable for tau <= :meth:`stability_bound`.
-    activation : Diffusivity, nn.Module or callable
-        Phi. A :class:`pdelib.Diffusivity` or a plain function is wrapped in :class:`Activation`.
+    activation : Flux, nn.Module or callable
+        Phi. A :class:`pdelib.Flux` or a plain function is wrapped in :class:`Activation`.
     size : int
         Number N >= kernel_size of grid points.
     boundary : {"reflecting", "periodic"}
@@ -112,7 +112,7 @@ class DiffusionBlock(nn.Module):
         channels: int,
         kernel_size: int,
         tau: float,
-        activation: Diffusivity | nn.Module | Callable[[torch.Tensor], torch.Tensor],
+        activation: Flux | nn.Module | Callable[[torch.Tensor], torch.Tensor],
         size: int,
         boundary: str = "reflecting",
         in_channels: int = 1,
@@ -129,9 +129,9 @@ class DiffusionBlock(nn.Module):
         self.in_channels = check_int(in_channels, "in_channels", 1)
         dtype = _check_dtype(dtype)
         if not isinstance(activation, nn.Module):
-            if not callable(activation) and not isinstance(activation, Diffusivity):
+            if not callable(activation) and not isinstance(activation, Flux):
                 raise TypeError(
-                    f"activation must be a pdelib Diffusivity, a torch module or a callable, got {activation!r}"
+                    f"activation must be a pdelib Flux, a torch module or a callable, got {activation!r}"
                 )
             activation = Activation(activation)
 
@@ -149,7 +149,7 @@ class DiffusionBlock(nn.Module):
     @classmethod
     def from_scheme(
         cls,
-        diffusivity: Diffusivity,
+        diffusivity: Flux,
         operator: DerivativeOperator,
         tau: float,
         dtype: torch.dtype = torch.float64,
@@ -162,7 +162,7 @@ class DiffusionBlock(nn.Module):
 
         Parameters
         ----------
-        diffusivity : Diffusivity
+        diffusivity : Flux
             g, giving the activation Phi(s) = g(s^2) s.
         operator : DerivativeOperator
             D: order n (kernel size n + 1), grid size N, spacing h, boundary.
@@ -170,7 +170,7 @@ class DiffusionBlock(nn.Module):
             Time step > 0; stable for tau <= ``pdelib.stability_bound(diffusivity, operator)``.
         dtype : torch.dtype, default torch.float64
         """
-        check_diffusivity(diffusivity)
+        check_flux(diffusivity)
         check_operator(operator)
         with torch.random.fork_rng(devices=[]):  # the random initial weight is overwritten below
             block = cls(
@@ -302,7 +302,7 @@ class DiffusionNetwork(nn.Module):
     @classmethod
     def from_scheme(
         cls,
-        diffusivity: Diffusivity,
+        diffusivity: Flux,
         operator: DerivativeOperator,
         tau: float,
         steps: int,
@@ -417,7 +417,7 @@ def parameter_comparison(channels: int, kernel_size: int) -> dict[str, int | flo
 
 
 def scheme_deviation(
-    diffusivity: Diffusivity, operator: DerivativeOperator, tau: float, u0: np.ndarray, steps: int = 1
+    diffusivity: Flux, operator: DerivativeOperator, tau: float, u0: np.ndarray, steps: int = 1
 ) -> float:
     """max_i |network(u0)_i - scheme(u0)_i| after ``steps`` steps, in float64 (chapter 02).
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pdelib import DIFFUSIVITIES, Diffusivity, diffusivity
-from pdelib.diffusivities import WEICKERT_C4, check_diffusivity
+from pdelib.diffusivities import WEICKERT_C4
+from pdelib.fluxes import Flux, check_flux
 
 CONTRASTS = [0.1, 1.0, 3.7]
 NONMONOTONE = {"perona-malik", "exponential-perona-malik", "weickert"}
@@ -305,13 +306,14 @@ def test_repr_round_trips(name):
     assert eval(repr(d), {"diffusivity": diffusivity}) == d
 
 
-def test_check_diffusivity():
+def test_check_flux_accepts_diffusivities_and_names_the_parameter():
     d = diffusivity("tv")
-    assert check_diffusivity(d) is d
+    assert isinstance(d, Flux) and d.in_sector and d.bound == d.sector_bound
+    assert check_flux(d) is d
     with pytest.raises(TypeError, match="^diffusivity "):
-        check_diffusivity("tv")
+        check_flux("tv")
     with pytest.raises(TypeError, match="^g "):
-        check_diffusivity(lambda s2: 1.0, name="g")
+        check_flux(lambda s2: 1.0, name="g")
 
 
 def test_base_class_is_abstract():

@@ -172,7 +172,7 @@ def test_repr_shows_the_block():
     text = repr(block)
     for part in ["in_channels=2", "channels=4", "kernel_size=3", "tau=0.125", "boundary='periodic'", "parameters=24"]:
         assert part in text
-    assert "Activation(perona-malik, contrast=1, L=1)" in text
+    assert "Activation(diffusivity('perona-malik', contrast=1), L=1.0)" in text
     assert "Activation(tanh)" in repr(Activation(torch.tanh))
     network = DiffusionNetwork.from_scheme(pdelib.diffusivity("linear"), pdelib.DerivativeOperator(1, 8), 0.5, 50)
     assert "depth=50, parameters=100" in repr(network)
@@ -366,7 +366,7 @@ def test_block_methods_reject_bad_arguments():
 
 def test_from_scheme_rejects_bad_arguments():
     g, D = pdelib.diffusivity("linear"), pdelib.DerivativeOperator(1, 8)
-    with pytest.raises(TypeError, match="diffusivity must be a pdelib Diffusivity"):
+    with pytest.raises(TypeError, match="diffusivity must be a pdelib Diffusivity or activation"):
         DiffusionBlock.from_scheme("linear", D, 0.1)
     with pytest.raises(TypeError, match="operator must be a pdelib DerivativeOperator"):
         DiffusionBlock.from_scheme(g, 1, 0.1)
@@ -389,7 +389,7 @@ def test_network_rejects_bad_blocks():
 
 
 def test_other_functions_reject_bad_arguments():
-    with pytest.raises(TypeError, match="flux must be a pdelib Diffusivity or a callable"):
+    with pytest.raises(TypeError, match="flux must be a pdelib Flux or a callable"):
         Activation(3)
     with pytest.raises(ValueError, match="channels"):
         StandardResidualBlock(0, 3)
