@@ -8,6 +8,8 @@ Chapter map (each module names its chapter):
 * :mod:`pdelib.measures` -- norms, total variation, checkerboard amplitude
 * :mod:`pdelib.explicit` -- the explicit scheme, its stability bound, blow-up detection (02)
 * :mod:`pdelib.network` -- torch diffusion blocks (02); imports torch when first used
+* :mod:`pdelib.fsi` -- FSI cycles, stopping times, accuracy study (04)
+* :mod:`pdelib.fsi_network` -- FSI as a ResNet with skips two layers back (04); imports torch
 * :mod:`pdelib.plots` and :mod:`pdelib.apps` -- figures and widget apps; import matplotlib when used
 
 ``import pdelib`` imports numpy only.
@@ -15,6 +17,19 @@ Chapter map (each module names its chapter):
 
 from .diffusivities import DIFFUSIVITIES, Diffusivity, diffusivity
 from .explicit import BlowUp, Evolution, ExplicitScheme, diffuse, evolve, explicit_step, stability_bound
+from .fsi import (
+    FSIEvolution,
+    FSIPlan,
+    FSIScheme,
+    cycle_time,
+    fed_step_sizes,
+    fsi_to_time,
+    fsi_weights,
+    plan_fsi,
+    reference_solution,
+    relative_max_error,
+    steps_to_accuracy,
+)
 from .measures import checkerboard_amplitude, max_slope, total_variation
 from .operators import BOUNDARIES, DerivativeOperator
 from .signals import checkerboard, noisy_step, piecewise_constant, smooth_plus_noise, smooth_step
@@ -27,23 +42,34 @@ __all__ = [
     "Diffusivity",
     "Evolution",
     "ExplicitScheme",
+    "FSIEvolution",
+    "FSIPlan",
+    "FSIScheme",
     "checkerboard",
     "checkerboard_amplitude",
+    "cycle_time",
     "diffuse",
     "diffusivity",
     "evolve",
     "explicit_step",
+    "fed_step_sizes",
+    "fsi_to_time",
+    "fsi_weights",
     "max_slope",
     "noisy_step",
     "piecewise_constant",
+    "plan_fsi",
+    "reference_solution",
+    "relative_max_error",
     "smooth_plus_noise",
     "smooth_step",
     "stability_bound",
+    "steps_to_accuracy",
     "total_variation",
 ]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("apps", "network", "plots")
+_LAZY_MODULES = ("apps", "fsi_network", "network", "plots")
 
 
 def __getattr__(name: str):

@@ -128,7 +128,12 @@ class ExplicitScheme:
         """The stability bound 2 / (L ||D||^2) for this diffusivity and operator."""
         return stability_bound(self.diffusivity, self.operator)
 
-    def _step_inplace(self, u: np.ndarray) -> None:
+    def step_inplace(self, u: np.ndarray) -> None:
+        """Overwrite u with u - tau D^T Phi(D u): the inner loop, unchecked.
+
+        ``u`` must be a float64 array of length N; wrap calls in ``np.errstate`` where values
+        may overflow. :meth:`advance`, :meth:`evolve` and the FSI scheme build on it.
+        """
         s = self.operator._apply_unchecked(u, self._derivative)
         # tau Phi(s) = tau g(s^2) s overwrites s, a cache-sized block at a time: the temporaries
         # of the formula stay small and in cache instead of allocating arrays of length N per step.
@@ -146,14 +151,14 @@ class ExplicitScheme:
         steps = check_int(steps, "steps", 0)
         with np.errstate(all="ignore"):
             for _ in range(steps):
-                self._step_inplace(u)
+                self.step_inplace(u)
         return u
 
     def step(self, u: np.ndarray) -> np.ndarray:
         """Return u^{k+1} = u^k - tau D^T Phi(D u^k) as a new array."""
         u = check_signal(u, "u", self.operator.size).copy()
         with np.errstate(all="ignore"):
-            self._step_inplace(u)
+            self.step_inplace(u)
         return u
 
     def evolve(
@@ -193,7 +198,7 @@ class ExplicitScheme:
         k = 0
         with np.errstate(all="ignore"):
             while k < steps:
-                self._step_inplace(u)
+                self.step_inplace(u)
                 k += 1
                 norms[k] = norm = np.sqrt(np.dot(u, u))
                 variations[k] = total_variation(u)
