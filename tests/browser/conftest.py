@@ -1,0 +1,421 @@
+"""Real-browser fixtures: a throwaway JupyterLab server, headless Chromium and a notebook driver.
+
+* ``jupyter_lab`` (session): ``python -m jupyter lab`` on a free port with a random token, every
+  Jupyter/IPython/matplotlib/XDG directory in a temp dir and ``root_dir`` a temp COPY of the
+  notebook folder (autosave can never touch the committed notebooks). Own process group, killed
+  in teardown.
+* ``browser`` (session): playwright's sync API driving Debian's chromium (never ``playwright
+  install``). Missing playwright or chromium skips the tests, unless ``PDELIB_REQUIRE_BROWSER=1``
+  (CI), which turns that into a failure.
+* ``lab`` (function): a fresh browser context plus a :class:`Lab` driver that opens a notebook in
+  a fresh workspace, runs all cells and checks the outputs. Its kernel is shut down afterwards.
+
+Environment: ``PDELIB_NOTEBOOK_DIR`` (default: the repo's ``notebooks/``), ``PDELIB_CHROMIUM``
+(default: ``chromium`` on PATH, else ``/usr/bin/chromium``), ``PDELIB_REQUIRE_BROWSER``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = Path(os.environ.get("PDELIB_NOTEBOOK_DIR") or REPO / "notebooks").resolve()
+CHAPTER_GLOB = "[0-9][0-9]-*.ipynb"
+CHROMIUM = os.environ.get("PDELIB_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REQUIRE_BROWSER = os.environ.get("PDELIB_REQUIRE_BROWSER") == "1"
+VIEWPORT = {"width": 1400, "height": 1000}
+
+# Bounds of every wait (seconds).
+SERVER_START_TIMEOUT = 60
+SERVER_STOP_TIMEOUT = 15
+PAGE_LOAD_TIMEOUT = 60
+KERNEL_IDLE_TIMEOUT = 60
+RUN_START_TIMEOUT = 5
+RUN_ALL_ATTEMPTS = 3
+RUN_ALL_TIMEOUT = 120
+WIDGETS_TIMEOUT = 20
+POLL = 0.1
+
+# JupyterLab 4.6 DOM and commands (checked against 4.6.6).
+KERNEL_STATUS = '#jp-main-statusbar .jp-StatusBar-TextItem[title^="Change kernel"]'  # "Python 3 (ipykernel) | Idle"
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+CODE_PROMPTS = f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt"  # "[ ]:", "[*]:", "[3]:"
+OUTPUTS = f"{NOTEBOOK} .jp-OutputArea-output"
+STDERR_OUTPUT = '[data-mime-type="application/vnd.jupyter.stderr"]'  # warnings and tracebacks
+MPL_FIGURE = ".jupyter-matplotlib-canvas-div"  # an ipympl figure: 0 x 0 until its first image arrives
+WIDGET_LOADING = "Loading widget..."
+WIDGET_PROBLEMS = (WIDGET_LOADING, "Error displaying widget")
+WIDGET_STATE_ERROR = "Error setting state"  # console error of a widget model that failed to apply its state
+MENU_BAR = "#jp-MainMenu"
+CLEAR_ALL_OUTPUTS = ("Edit", "editmenu:clear-all")
+RUN_ALL_CELLS = ("Run", "runmenu:run-all")
+
+#: User settings written into JUPYTERLAB_SETTINGS_DIR: no news/update toasts (they would cover
+#: elements in screenshots), every cell attached to the DOM (no lazy windowing), no autosave.
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False,
+                                                    "doNotDisturbMode": True},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+}
+
+_TIMINGS: list[tuple[str, dict[str, float]]] = []
+
+
+def chapter_notebooks() -> list[str]:
+    """Names of the chapter notebooks ``NN-*.ipynb`` in the notebook folder, sorted."""
+    return sorted(path.name for path in NOTEBOOK_DIR.glob(CHAPTER_GLOB))
+
+
+def pytest_generate_tests(metafunc):
+    if "chapter" in metafunc.fixturenames:
+        names = chapter_notebooks()
+        metafunc.parametrize("chapter", names, ids=names)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _TIMINGS:
+        terminalreporter.section("browser timings (s)")
+        for name, phases in _TIMINGS:
+            parts = "  ".join(f"{phase} {seconds:5.1f}" for phase, seconds in phases.items())
+            terminalreporter.write_line(f"{name}: {parts}")
+
+
+# ----------------------------------------------------------------------------- server
+
+
+class LabServer:
+    def __init__(self, process: subprocess.Popen, url: str, token: str, root: Path, log: Path) -> None:
+        self.process, self.url, self.token, self.root, self.log = process, url, token, root, log
+
+    def api(self, method: str, path: str, timeout: float = 5):
+        request = urllib.request.Request(f"{self.url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def log_tail(self, chars: int = 6000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
+
+    def shutdown_sessions(self) -> None:
+        """Shut down every kernel session, so the next test starts with a fresh kernel."""
+        try:
+            for session in self.api("GET", "/api/sessions"):
+                self.api("DELETE", f"/api/sessions/{session['id']}", timeout=15)
+        except (OSError, ValueError):
+            pass  # the server log tells more; a stuck session must not fail the next test
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(home: Path) -> dict[str, str]:
+    dirs = {
+        "JUPYTERLAB_SETTINGS_DIR": "lab-settings", "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
+        "JUPYTER_DATA_DIR": "data", "JUPYTER_RUNTIME_DIR": "runtime", "JUPYTER_CONFIG_DIR": "config",
+        "IPYTHONDIR": "ipython", "MPLCONFIGDIR": "matplotlib", "XDG_CONFIG_HOME": "xdg/config",
+        "XDG_CACHE_HOME": "xdg/cache", "XDG_DATA_HOME": "xdg/data", "XDG_STATE_HOME": "xdg/state",
+        "XDG_RUNTIME_DIR": "xdg/runtime",
+    }
+    env = dict(os.environ)
+    env.pop("JUPYTER_PATH", None)
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    for name, sub in dirs.items():
+        path = home / sub
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        env[name] = str(path)
+    for plugin, values in LAB_SETTINGS.items():
+        target = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / f"{plugin}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+    return env
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Kill the server's process group: SIGTERM (the server shuts its kernels down), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, SERVER_STOP_TIMEOUT), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _start_server(root: Path, env: dict[str, str], log: Path) -> LabServer:
+    """Start ``jupyter lab`` on a free port in its own process group; return once it answers."""
+    token = secrets.token_hex(24)
+    for _attempt in range(3):  # another process may grab the free port before the server binds it
+        port = _free_port()
+        command = [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            "--port-retries=0", f"--IdentityProvider.token={token}", "--allow-root",
+            "--LanguageServerManager.autodetect=False", "--ServerApp.open_browser=False",
+            f"--ServerApp.root_dir={root}", "--ServerApp.terminals_enabled=False",
+            "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        ]
+        with open(log, "ab") as log_file:
+            process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        server = LabServer(process, f"http://127.0.0.1:{port}", token, root, log)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while process.poll() is None:
+            try:
+                server.api("GET", "/api/status", timeout=2)
+                return server
+            except (OSError, ValueError):
+                if time.monotonic() > deadline:
+                    _stop(process)
+                    pytest.fail(f"jupyter lab not answering /api/status after {SERVER_START_TIMEOUT} s; "
+                                f"log {log}:\n{server.log_tail()}")
+                time.sleep(0.2)
+        if "already in use" not in server.log_tail():
+            break
+    pytest.fail(f"jupyter lab exited with code {process.returncode}; log {log}:\n{server.log_tail()}")
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory):
+    if not NOTEBOOK_DIR.is_dir():
+        pytest.fail(f"notebook folder {NOTEBOOK_DIR} does not exist (PDELIB_NOTEBOOK_DIR?)")
+    base = tmp_path_factory.mktemp("jupyterlab")
+    root = base / "notebooks"  # a copy: autosave and checkpoints never touch the committed notebooks
+    shutil.copytree(NOTEBOOK_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    server = _start_server(root, _server_env(base / "home"), base / "server.log")
+    try:
+        yield server
+    finally:
+        server.shutdown_sessions()
+        _stop(server.process)
+
+
+# ----------------------------------------------------------------------------- browser
+
+
+def _unavailable(reason: str):
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason} (PDELIB_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _unavailable(f"playwright is not installed: {exc}")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"no chromium executable at {CHROMIUM} (set PDELIB_CHROMIUM)")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
+    except Exception as exc:  # noqa: BLE001 -- any launch problem means "no usable browser"
+        playwright.stop()
+        _unavailable(f"cannot launch {CHROMIUM}: {exc}")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+class Lab:
+    """Drive one notebook in JupyterLab; every wait is bounded and fails with context."""
+
+    def __init__(self, page, server: LabServer, artifacts: Path) -> None:
+        self.page, self.server, self.artifacts = page, server, artifacts
+        self.name = None
+        self.timings: dict[str, float] = {}
+        self.page_errors: list[str] = []  # uncaught exceptions and console errors of the page
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)[:300]))
+        page.on("console", lambda message: self.page_errors.append(message.text[:300])
+                if message.type == "error" else None)
+
+    # --- helpers
+    def screenshot(self, label: str) -> Path:
+        path = self.artifacts / f"{label}.png"
+        try:
+            self.page.screenshot(path=str(path))
+        except Exception as exc:  # noqa: BLE001 -- a failed screenshot must not hide the real failure
+            return Path(f"(screenshot failed: {exc})")
+        return path
+
+    def fail(self, message: str):
+        __tracebackhide__ = True
+        shot = self.screenshot("failure")
+        try:
+            status = self.kernel_status()
+        except Exception as exc:  # noqa: BLE001
+            status = f"(unreadable: {exc})"
+        errors = f"\n  browser errors (last 4): {self.page_errors[-4:]}" if self.page_errors else ""
+        raise AssertionError(f"{self.name}: {message}\n  kernel status: {status!r}\n  screenshot: {shot}{errors}")
+
+    def wait_for(self, probe, done, timeout: float, what: str):
+        """Poll ``probe()`` until ``done(value)``; return the value or fail with the last one."""
+        __tracebackhide__ = True
+        deadline = time.monotonic() + timeout
+        while True:
+            value = probe()
+            if done(value):
+                return value
+            if time.monotonic() > deadline:
+                self.fail(f"timed out after {timeout} s waiting for {what}; last value: {value!r}")
+            time.sleep(POLL)
+
+    def kernel_status(self) -> str:
+        status = self.page.locator(KERNEL_STATUS)
+        return (status.first.text_content() or "") if status.count() else "(no kernel status item)"
+
+    def kernel_idle(self) -> bool:
+        return self.kernel_status().strip().endswith("| Idle")
+
+    def prompts(self) -> list[str]:
+        return [text.strip() for text in self.page.locator(CODE_PROMPTS).all_text_contents()]
+
+    def menu(self, entry: tuple[str, str]) -> None:
+        title, command = entry
+        self.page.keyboard.press("Escape")  # close any menu left open
+        self.page.locator(MENU_BAR).get_by_role("menuitem", name=title, exact=True).click(timeout=10_000)
+        self.page.locator(f'.lm-Menu-item[data-command="{command}"]').click(timeout=10_000)
+
+    def tick(self, phase: str, start: float) -> float:
+        now = time.monotonic()
+        self.timings[phase] = now - start
+        return now
+
+    # --- the flow
+    def open(self, name: str) -> None:
+        """Open ``name`` in a fresh workspace; return once the status bar says the kernel is Idle."""
+        self.name = name
+        start = time.monotonic()
+        workspace = f"test-{uuid.uuid4().hex[:12]}"
+        self.page.goto(f"{self.server.url}/lab/workspaces/{workspace}/tree/{name}?token={self.server.token}",
+                       timeout=PAGE_LOAD_TIMEOUT * 1000)
+        self.page.locator(NOTEBOOK).wait_for(timeout=PAGE_LOAD_TIMEOUT * 1000)
+        # The toolbar reports idle too early (Run All is then silently lost); the status bar does not.
+        self.wait_for(self.kernel_status, lambda text: text.strip().endswith("| Idle"), KERNEL_IDLE_TIMEOUT,
+                      "the status bar to show the kernel Idle")
+        self.tick("open", start)
+
+    def run_all(self) -> None:
+        """Clear outputs, Run All Cells (retried until a prompt changes), wait for every count."""
+        start = time.monotonic()
+        self.menu(CLEAR_ALL_OUTPUTS)  # committed notebooks carry counts: make any new one visible
+        self.wait_for(self.prompts, lambda p: all(text == "[ ]:" for text in p), 10, "cleared prompts")
+        if not self.prompts():
+            self.tick("run", start)
+            return  # no code cells
+        for _attempt in range(RUN_ALL_ATTEMPTS):
+            self.menu(RUN_ALL_CELLS)
+            deadline = time.monotonic() + RUN_START_TIMEOUT
+            while time.monotonic() < deadline and all(text == "[ ]:" for text in self.prompts()):
+                time.sleep(POLL)
+            if not all(text == "[ ]:" for text in self.prompts()):
+                break
+        else:
+            self.fail(f"Run All Cells started nothing in {RUN_ALL_ATTEMPTS} attempts; prompts {self.prompts()}")
+        # Finished (or stopped by an error) once nothing is queued and the kernel is idle, twice in a row.
+        settled = []
+
+        def finished(prompts):
+            settled.append("[*]:" not in prompts and self.kernel_idle())
+            return settled[-2:] == [True, True]
+
+        prompts = self.wait_for(self.prompts, finished, RUN_ALL_TIMEOUT, "all cells to finish")
+        self.tick("run", start)
+        missing = [i for i, text in enumerate(prompts) if not re.fullmatch(r"\[\d+\]:", text)]
+        if missing:
+            self.fail(f"code cells {missing} (0-based) never ran; error outputs: {self.error_outputs()}")
+
+    def error_outputs(self) -> list[str]:
+        """Texts of stderr outputs (warnings, tracebacks) and of any output showing a traceback."""
+        found = [text[:1500] for text in self.page.locator(f"{OUTPUTS}{STDERR_OUTPUT}").all_text_contents()]
+        found += [text[:1500] for text in self.page.locator(OUTPUTS).all_text_contents()
+                  if "Traceback (most recent call last)" in text and text[:1500] not in found]
+        return found
+
+    def check_outputs(self) -> None:
+        """No stderr/traceback output; every widget view, image and ipympl figure rendered."""
+        start = time.monotonic()
+        errors = self.error_outputs()
+        if errors:
+            self.fail(f"{len(errors)} error output(s) (stderr or traceback): {errors}")
+
+        def problems():
+            texts = self.page.locator(OUTPUTS).all_text_contents()
+            bad = [text[:200] for text in texts if any(marker in text for marker in WIDGET_PROBLEMS)]
+            loaded = self.page.locator(f"{OUTPUTS} img").evaluate_all(
+                "images => images.map(img => img.complete && img.naturalWidth > 0)")
+            sizes = self.page.locator(f"{OUTPUTS} {MPL_FIGURE}").evaluate_all(
+                "figures => figures.map(f => [f.offsetWidth, f.offsetHeight])")
+            return (bad + [f"image {i} not loaded" for i, ok in enumerate(loaded) if not ok]
+                    + [f"ipympl figure {i} has size {w} x {h}" for i, (w, h) in enumerate(sizes) if not (w and h)])
+
+        def final(bad):  # wait for views still loading and empty figures, unless a widget already broke
+            pending = any(WIDGET_LOADING in text or "ipympl figure" in text for text in bad)
+            return not pending or any(WIDGET_STATE_ERROR in error for error in self.page_errors)
+
+        bad = self.wait_for(problems, final, WIDGETS_TIMEOUT, "every widget view, image and figure to render")
+        if bad:
+            self.fail(f"outputs not rendered: {bad}")
+        self.tick("outputs", start)
+
+
+@pytest.fixture
+def lab(browser, jupyter_lab, request, tmp_path):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    driver = Lab(page, jupyter_lab, tmp_path)
+    start = time.monotonic()
+    try:
+        yield driver
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed and not (tmp_path / "failure.png").exists():
+            driver.screenshot("failure")  # a failure outside Lab.fail (e.g. a playwright timeout)
+        driver.timings["total"] = time.monotonic() - start
+        _TIMINGS.append((request.node.name, dict(driver.timings)))
+        context.close()
+        jupyter_lab.shutdown_sessions()
+
+
+@pytest.fixture(scope="session")
+def time_step_notebook():
+    """The chapter-02 notebook (``02-*.ipynb``) in the notebook folder; skip while there is none."""
+    names = [name for name in chapter_notebooks() if name.startswith("02-")]
+    if not names:
+        pytest.skip(f"no 02-*.ipynb in {NOTEBOOK_DIR}")
+    return names[0]

@@ -1,0 +1,134 @@
+"""The course notebooks in a real JupyterLab, driven by headless Chromium (fixtures: conftest.py).
+
+* ``test_chapter_runs[NN-*.ipynb]``: Run All Cells in a fresh workspace; every code cell gets an
+  execution count, no output is stderr or a traceback, every widget view and image renders.
+* ``test_time_step_slider_shows_blowup``: in chapter 02, the time-step app's tau slider moved to
+  its maximum by keyboard makes the status line report a blow-up and changes the ipympl figure;
+  moved back to its minimum, the blow-up report disappears.
+
+Run: ``python -m pytest -p no:nbval -o addopts="" tests/browser -v`` (``-m browser`` selects them
+elsewhere); ``PDELIB_NOTEBOOK_DIR`` points at another notebook folder.
+"""
+
+import io
+import time
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+pytestmark = pytest.mark.browser
+
+# DOM classes the apps set (pdelib.apps: ``add_class``), as CSS selectors.
+APP = ".pdelib-app"
+TAU = ".pdelib-tau"
+STATUS = ".pdelib-status"
+SLIDER_HANDLE = ".noUi-handle"  # ipywidgets 8 sliders are noUiSlider; the handle takes the keys
+FIGURE = ".jupyter-matplotlib-canvas-div"  # ipympl: the canvas (and its overlay) inside the app
+BLOWUP = "BLOW-UP"
+
+#: Keys that move a focused noUiSlider handle to its maximum / minimum.
+KEY_MAX, KEY_MIN = "End", "Home"
+SLIDER_TIMEOUT = 20
+FIGURE_TIMEOUT = 15
+
+
+def test_chapter_runs(chapter, lab):
+    lab.open(chapter)
+    lab.run_all()
+    lab.check_outputs()
+
+
+class TimeStepApp:
+    """The rendered chapter-02 app: its tau slider handle, status line and figure."""
+
+    def __init__(self, lab) -> None:
+        self.lab = lab
+        app = lab.page.locator(APP).filter(has=lab.page.locator(TAU))
+        if app.count() != 1:
+            lab.fail(f"expected one {APP} containing {TAU}, found {app.count()}")
+        self.handle = app.locator(f"{TAU} {SLIDER_HANDLE}")
+        self.status = app.locator(STATUS)
+        self.figure = app.locator(FIGURE)
+        for part, locator in (("slider handle", self.handle), ("status line", self.status), ("figure", self.figure)):
+            if locator.count() != 1:
+                lab.fail(f"app has {locator.count()} elements for its {part}")
+
+    def status_text(self) -> str:
+        return " ".join((self.status.text_content() or "").split())
+
+    def slider(self) -> dict[str, float]:
+        """aria-valuenow/-min/-max of the handle (noUiSlider rounds them to one decimal)."""
+        return {key: float(self.handle.get_attribute(f"aria-value{key}")) for key in ("now", "min", "max")}
+
+    def press(self, key: str, goal: str) -> None:
+        """Focus the handle, press ``key``; retry once if the slider did not reach ``goal`` (min/max)."""
+        for _attempt in range(2):
+            self.handle.focus()
+            self.handle.press(key)
+            try:
+                self.lab.wait_for(self.slider, lambda s: abs(s["now"] - s[goal]) <= 1e-9 * max(1, abs(s[goal])),
+                                  5, f"the slider at its {goal} after {key}")
+                return
+            except AssertionError:
+                if _attempt:
+                    raise
+
+    def wait_status(self, done, what: str) -> str:
+        return self.lab.wait_for(self.status_text, done, SLIDER_TIMEOUT, what)
+
+    def settled_figure(self, label: str, unlike: np.ndarray | None = None) -> np.ndarray:
+        """The figure's pixels once two screenshots in a row agree, the image is not blank and
+        (if given) it differs from ``unlike``. Saved as ``figure-<label>.png`` under tmp_path."""
+        shots = [b""]
+
+        def probe():
+            shots.append(self.figure.screenshot())
+            return shots[-1]
+
+        def done(png):
+            if png != shots[-2]:
+                return False
+            pixels = pixels_of(png)
+            return np.ptp(pixels) > 0 and (unlike is None or pixels.shape != unlike.shape or np.any(pixels != unlike))
+
+        what = "the figure to settle" + (" on a non-blank image" if unlike is None else " on a new image")
+        what += f" (status when the wait began: {self.status_text()!r})"
+        picture = self.lab.wait_for(probe, done, FIGURE_TIMEOUT, what)
+        (self.lab.artifacts / f"figure-{label}.png").write_bytes(picture)
+        return pixels_of(picture)
+
+
+def pixels_of(png: bytes) -> np.ndarray:
+    return imread(io.BytesIO(png), format="png")
+
+
+def changed_fraction(a: np.ndarray, b: np.ndarray) -> float:
+    if a.shape != b.shape:
+        return 1.0
+    return float(np.mean(np.any(a != b, axis=-1)))
+
+
+def test_time_step_slider_shows_blowup(time_step_notebook, lab):
+    lab.open(time_step_notebook)
+    lab.run_all()
+    lab.check_outputs()
+    start = time.monotonic()
+    app = TimeStepApp(lab)
+
+    initial = app.wait_status(bool, "the status line to be filled")
+    if BLOWUP in initial:
+        lab.fail(f"the app starts in a blow-up: {initial!r}")
+    before = app.settled_figure("before")
+
+    app.press(KEY_MAX, "max")
+    blown = app.wait_status(lambda text: BLOWUP in text, f"{BLOWUP!r} in the status line at the largest tau")
+    after = app.settled_figure("blowup", unlike=before)
+    changed = changed_fraction(before, after)
+    assert changed > 0.001, f"figure hardly changed by the blow-up ({changed:.2%} of pixels; status {blown!r})"
+
+    app.press(KEY_MIN, "min")
+    calm = app.wait_status(lambda text: bool(text) and BLOWUP not in text, f"no {BLOWUP!r} at the smallest tau")
+    app.settled_figure("smallest", unlike=after)
+    assert BLOWUP not in calm
+    lab.tick("slider", start)
