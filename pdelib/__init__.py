@@ -3,7 +3,10 @@
 Chapter map (each module names its chapter):
 
 * :mod:`pdelib.operators` -- derivative operators D of any order (01, 02)
+* :mod:`pdelib.fluxes` -- the flux (activation) base class and the sector condition (02, 03)
 * :mod:`pdelib.diffusivities` -- diffusivities g and fluxes Phi (01, 02, 03)
+* :mod:`pdelib.activations` -- network activations read as fluxes, custom piecewise-linear flux (03)
+* :mod:`pdelib.trainable_activation` -- a trainable activation inside the sector (03, 07); imports torch
 * :mod:`pdelib.signals` -- seeded test signals
 * :mod:`pdelib.measures` -- norms, total variation, checkerboard amplitude
 * :mod:`pdelib.explicit` -- the explicit scheme, its stability bound, blow-up detection (02)
@@ -15,6 +18,7 @@ Chapter map (each module names its chapter):
 ``import pdelib`` imports numpy only.
 """
 
+from .activations import ACTIVATIONS, PiecewiseLinearFlux, activation, secant_bound, sector_ratio_range
 from .diffusivities import DIFFUSIVITIES, Diffusivity, diffusivity
 from .explicit import BlowUp, Evolution, ExplicitScheme, diffuse, evolve, explicit_step, stability_bound
 from .fsi import (
@@ -35,9 +39,10 @@ from .operators import BOUNDARIES, DerivativeOperator
 from .signals import checkerboard, noisy_step, piecewise_constant, smooth_plus_noise, smooth_step
 
 __all__ = [
+    "ACTIVATIONS",
     "BOUNDARIES",
-    "DIFFUSIVITIES",
     "BlowUp",
+    "DIFFUSIVITIES",
     "DerivativeOperator",
     "Diffusivity",
     "Evolution",
@@ -45,6 +50,8 @@ __all__ = [
     "FSIEvolution",
     "FSIPlan",
     "FSIScheme",
+    "PiecewiseLinearFlux",
+    "activation",
     "checkerboard",
     "checkerboard_amplitude",
     "cycle_time",
@@ -61,6 +68,8 @@ __all__ = [
     "plan_fsi",
     "reference_solution",
     "relative_max_error",
+    "secant_bound",
+    "sector_ratio_range",
     "smooth_plus_noise",
     "smooth_step",
     "stability_bound",
@@ -69,7 +78,7 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("apps", "fsi_network", "network", "plots")
+_LAZY_MODULES = ("apps", "fsi_network", "network", "plots", "trainable_activation")
 
 
 def __getattr__(name: str):

@@ -1,4 +1,9 @@
-"""Widget apps of the course (chapters 01-02): controls, a status line and a live figure.
+"""Widget apps of the course: controls, a status line and a live figure.
+
+* :class:`DiffusionApp` (chapter 01): diffusivity, contrast, order and time -> the evolving signal
+* :class:`TimeStepApp` (chapter 02): the time step against its stability bound
+* :class:`ActivationApp` (chapter 03): activation shapes, the sector condition and the scheme at its bound
+* :class:`FSIApp` (chapter 04): FSI cycles against the plain explicit scheme
 
 Each app recomputes with the numpy solvers and updates its matplotlib artists in place
 (no figure is recreated, nothing is printed), so it stays live and passes strict nbval.
@@ -11,16 +16,25 @@ DOM classes for the browser tests: the app container has ``pdelib-app``, the sta
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
+from base64 import b64encode
 
 import ipywidgets as widgets
 import numpy as np
 from ipympl.backend_nbagg import Canvas, FigureManager
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Polygon, Rectangle
+from matplotlib.ticker import NullLocator
+from PIL import Image
 
+from ._checks import check_int, check_positive
+from .activations import ACTIVATIONS, PiecewiseLinearFlux, activation, secant_bound
 from .diffusivities import DIFFUSIVITIES, diffusivity
 from .explicit import Evolution, ExplicitScheme, diffuse, stability_bound
+from .fsi import FSIEvolution, FSIScheme, cycle_time
 from .measures import max_slope
 from .operators import DerivativeOperator
 from .plots import COLORS, course_style, shade_backward_diffusion
@@ -30,9 +44,27 @@ from .signals import noisy_step
 DIFFUSIVITY_LABELS = {diffusivity(name).title: name for name in DIFFUSIVITIES}
 
 
+class _Canvas(Canvas):
+    """ipympl's canvas with its image hand-over fixed (ipympl 0.10.0).
+
+    Drawn before the browser has connected (an app draws while it is built), ipympl stores the
+    figure as a data URL without its ``data:image/png;base64,`` prefix and sends raw pixels
+    where a PNG is expected, so JupyterLab shows an empty 0 x 0 figure. Here the stored URL is
+    complete and the PNG that matplotlib produced is sent.
+    """
+
+    def send_binary(self, data: bytes) -> None:
+        if self.syncing_data_url:
+            pixels = self._last_buff.view(dtype=np.uint8).reshape((*self._last_buff.shape, 4))
+            with io.BytesIO() as png:
+                Image.fromarray(pixels).save(png, format="png")
+                self._data_url = "data:image/png;base64," + b64encode(png.getvalue()).decode("ascii")
+        self.send({"data": '{"type": "binary"}'}, buffers=[data])
+
+
 def attach_canvas(figure: Figure) -> Canvas:
     """Give ``figure`` an ipympl canvas widget (interactive in JupyterLab, Agg when headless)."""
-    canvas = Canvas(figure)
+    canvas = _Canvas(figure)
     with warnings.catch_warnings():
         # ipympl 0.10 hands the canvas on to its toolbar widget's constructor, which traitlets flags
         warnings.filterwarnings("ignore", message="Passing unrecognized arguments", category=DeprecationWarning)
@@ -304,7 +336,7 @@ class TimeStepApp(App):
             self.ax_signal.set_ylim(-1.15, 1.15)
             self.ax_norm.set_ylim(0.5, max(1e10, measured.max() * 10))
             self._final_line.set_ydata(final / scale)
-            self._blowup_marker.set_data([run.blowup.step], [measured.max()])
+            self._blowup_marker.set_data([run.blowup.step], [float(np.nanmax(_finite(run.norms)))])
             self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: u shown divided by max|u| = {scale:.2g}",
                                      color=COLORS["vermillion"])
             self._set_status(self.describe(), alarm=True)
@@ -409,3 +441,689 @@ class DiffusionApp(App):
     def animated_artists(self) -> list:
         return [self._backward, self._flux_line, self._lambda_line, self._u_line, self.ax_flux.title,
                 self.ax_signal.title]
+
+
+class ActivationApp(App):
+    """Chapter 03: activation functions are diffusivities -- pick or shape Phi and watch the scheme.
+
+    Controls: ``family`` (the custom shape, every activation of :mod:`pdelib.activations` and every
+    diffusivity), ``contrast`` (lambda) and ``c1`` ... ``c5``, the control values of a
+    :class:`pdelib.activations.PiecewiseLinearFlux` at the knots s_i = i lambda / 2, in units of
+    lambda: Phi(i lambda / 2) = c_i lambda. Moving a control value switches the family to "custom";
+    the default shape (0.4, 0.5, 0.4, 0.25, 0.1) is Perona–Malik-like.
+
+    Figure, with s in units of lambda (Phi_lambda(s) / lambda = Phi_1(s / lambda) for every family
+    but TV, so moving lambda keeps the curves and changes the run):
+
+    1. Phi(s)/lambda with the sector 0 <= Phi(s)/s <= L shaded, the backward-diffusion ranges
+       Phi'(s) < 0 marked, the parts of Phi outside the sector in red, the control points of the
+       custom shape, and where the signal's noise slopes (bar) and its edge slope (triangles; an
+       arrow when it lies beyond the plot) fall;
+    2. g = Phi(s)/s with the band [0, L];
+    3. a noisy step after ``steps`` explicit steps (order n = 1) at tau* = 2 / (L ||D||^2);
+    4. ||u^k||_2 and TV(u^k) against k, a blow-up marked as in :class:`TimeStepApp`.
+
+    Outside the sector the theorem gives no step size: the app then runs the naive
+    tau = 2 / (L~ ||D||^2) with L~ = max |Phi(s) - Phi(0)| / |s| over a wide grid
+    (:func:`pdelib.activations.secant_bound`; for the custom shape exactly max_i |c_i / t_i|), says
+    "outside the sector: the theorem does not apply", and reports what happens: a blow-up, a
+    growing norm, drifting ends (Phi(0) != 0), or -- honestly -- nothing bad in this run.
+    """
+
+    figure_size = (12.0, 7.4)
+    #: The flux and ratio panels show s / lambda in [-S, S] (S > pi: where sin leaves the sector).
+    S_RANGE = 4.0
+    #: Range of the control values c_i (units of lambda): negative values leave the sector.
+    VALUE_RANGE = (-1.0, 1.0)
+    #: Fixed limits of the custom shape's panels (|c_i| <= 1 at t_i >= 1/2; the steepest tails leave the view).
+    CUSTOM_FLUX_LIMITS = (-1.3, 1.3)
+    CUSTOM_RATIO_LIMITS = (-2.2, 2.2)
+    #: Grid of |s| / lambda on which L~ of a flux outside the sector is measured (with its negative).
+    PROBE = np.concatenate([np.logspace(-6, 6, 1201), np.linspace(0.01, 10.0, 1000)])
+
+    def __init__(self, size: int = 256, steps: int = 500, noise: float = 0.01, seed: int = 0,
+                 family: str = "custom", contrast: float = 0.1,
+                 values: tuple[float, ...] = (0.4, 0.5, 0.4, 0.25, 0.1)) -> None:
+        self.steps = steps
+        self.signal = noisy_step(size, noise=noise, seed=seed)
+        self.x = np.arange(size)
+        self.operator = DerivativeOperator(1, size)
+        self.knots = PiecewiseLinearFlux(values).knots  # also validates the shape (nonempty, finite)
+        low, high = self.VALUE_RANGE
+        if min(values) < low or max(values) > high:
+            raise ValueError(f"values must lie in [{low:g}, {high:g}] (the range of the sliders), got {values}")
+        slopes = np.sort(np.abs(np.diff(self.signal)))
+        self.edge_slope = float(slopes[-1])
+        self.noise_slope = float(np.quantile(slopes[:-1], 0.95))  # 95 % of the other slopes are smaller
+        self.s_plot = np.linspace(-self.S_RANGE, self.S_RANGE, 800)  # even count: s = 0 is not a grid point
+        self._value_names = tuple(f"c{i}" for i in range(1, len(values) + 1))
+        controls = {
+            "family": widgets.Dropdown(options=self.family_options(), value=family, description="Φ",
+                                       layout=widgets.Layout(width="340px")),
+            "contrast": widgets.FloatLogSlider(value=contrast, base=10, min=-2, max=0, step=0.05,
+                                               description="λ", readout_format=".3f"),
+        }
+        for name, value in zip(self._value_names, values):
+            controls[name] = widgets.FloatSlider(
+                value=value, min=low, max=high, step=0.05, description=name, orientation="vertical",
+                readout_format=".2f", layout=widgets.Layout(height="150px", width="60px"))
+        super().__init__(controls)
+
+    @staticmethod
+    def family_options() -> list[tuple[str, str]]:
+        """Dropdown entries (label, name): the custom shape, the activations, then the diffusivities."""
+        options = [("custom: the sliders cᵢ", "custom")]
+        for name in ACTIVATIONS:
+            flux = activation(name)
+            options.append((f"{'activation' if flux.in_sector else 'outside'} · {flux.title}", name))
+        options += [(f"diffusivity · {diffusivity(name).title}", name) for name in DIFFUSIVITIES]
+        return options
+
+    # -- building -------------------------------------------------------------------------------------
+
+    def build(self, figure: Figure) -> None:
+        axes = figure.subplot_mosaic([["flux", "ratio"], ["signal", "norm"]], width_ratios=(3, 2))
+        self.ax_flux, self.ax_ratio = axes["flux"], axes["ratio"]
+        self.ax_signal, self.ax_norm = axes["signal"], axes["norm"]
+        x, nan = self.s_plot, np.full(self.s_plot.shape, np.nan)
+        green, red, black = COLORS["green"], COLORS["vermillion"], COLORS["black"]
+
+        ax = self.ax_flux
+        ax.axhline(0.0, color=black, linewidth=0.8)
+        ax.axvline(0.0, color=black, linewidth=0.8)
+        self._sector = ax.add_patch(Polygon(np.zeros((6, 2)), closed=True, facecolor=green, alpha=0.2, linewidth=0,
+                                            label="sector 0 ≤ Φ(s)/s ≤ L"))
+        self._backward = PolyCollection([], transform=ax.get_xaxis_transform(), facecolor=red, alpha=0.12,
+                                        linewidth=0, label="Φ′ < 0: backward diffusion")
+        ax.add_collection(self._backward, autolim=False)
+        (self._flux_line,) = ax.plot(x, x, color=COLORS["blue"], linestyle="-", label="Φ(s) and g = Φ(s)/s")
+        (self._flux_outside,) = ax.plot(x, nan, color=red, linestyle="-", linewidth=4.5, label="outside the sector")
+        (self._points,) = ax.plot([], [], "o", color=COLORS["orange"], markeredgecolor=black, markersize=9,
+                                  linestyle="none", label="control values cᵢ")
+        self._point_labels = [ax.text(knot, 0.97, name, transform=ax.get_xaxis_transform(), ha="center", va="top",
+                                      fontsize=11) for knot, name in zip(self.knots, self._value_names)]
+        (self._noise_bar,) = ax.plot([0, 0], [0.04, 0.04], transform=ax.get_xaxis_transform(), color=COLORS["sky"],
+                                     linewidth=9, solid_capstyle="butt", label="noise slopes of u⁰ (95 %)")
+        (self._edge_marks,) = ax.plot([0, 0], [0.04, 0.04], "^", transform=ax.get_xaxis_transform(), color=black,
+                                      markersize=12, linestyle="none", label="edge slope of u⁰ (▸ beyond)")
+        ax.set(xlabel="derivative s / λ", ylabel="flux Φ(s) / λ", xlim=(-self.S_RANGE, self.S_RANGE))
+
+        ax = self.ax_ratio
+        ax.axhline(0.0, color=black, linewidth=0.8)
+        self._band = ax.axhspan(0.0, 1.0, facecolor=green, alpha=0.2, linewidth=0)
+        self._bound_line = ax.axhline(1.0, color=black, linewidth=1.5, linestyle="--", label="L (outside: naive L̃)")
+        (self._ratio_line,) = ax.plot(x, np.ones_like(x), color=COLORS["blue"], linestyle="-")
+        (self._ratio_outside,) = ax.plot(x, nan, color=red, linestyle="-", linewidth=4.5)
+        ax.set(xlabel="derivative s / λ", ylabel="g = Φ(s) / s", xlim=(-self.S_RANGE, self.S_RANGE))
+
+        handles = [self._flux_line, self._sector, self._bound_line, self._flux_outside, self._backward,
+                   self._points, self._noise_bar, self._edge_marks]
+        figure.legend(handles=handles, loc="outside upper center", ncols=4, fontsize=11)
+
+        ax = self.ax_signal
+        ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="u⁰ (noisy step)")
+        (self._final_line,) = ax.plot(self.x, self.signal, color=COLORS["blue"], linestyle="-",
+                                      label="last state $u^K$")
+        ax.set(xlabel="grid index i", ylabel="u")
+        ax.legend(loc="upper left")
+
+        ax = self.ax_norm
+        (self._norm_line,) = ax.semilogy([0], [1], color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
+        (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
+        (self._blowup_marker,) = ax.plot([], [], "X", color=red, markersize=16, label="blow-up")
+        ax.set(xlabel="step k", ylabel="norm, total variation", xlim=(0, self.steps))
+        ax.legend(loc="upper right")
+
+    # -- reacting -------------------------------------------------------------------------------------
+
+    def _on_change(self, change: dict) -> None:
+        """A moved control value switches the family to "custom" (one update)."""
+        if (not self._holding and self.controls["family"].value != "custom"
+                and any(change["owner"] is self.controls[name] for name in self._value_names)):
+            self._holding = True
+            try:
+                self.controls["family"].value = "custom"
+            finally:
+                self._holding = False
+        super()._on_change(change)
+
+    def make_flux(self):
+        """The flux Phi of the current controls: a PiecewiseLinearFlux, an activation or a diffusivity."""
+        family, contrast = self.controls["family"].value, self.controls["contrast"].value
+        if family == "custom":
+            return PiecewiseLinearFlux([self.controls[name].value for name in self._value_names], contrast=contrast)
+        if family in DIFFUSIVITIES:
+            return diffusivity(family, contrast)
+        return activation(family, contrast=contrast)
+
+    def recompute(self) -> None:
+        self.flux = flux = self.make_flux()
+        if flux.in_sector:
+            self.effective_bound = flux.bound if flux.bound > 0 else 1.0  # Phi = 0: every tau is stable
+        elif isinstance(flux, PiecewiseLinearFlux):
+            self.effective_bound = max(abs(ratio) for ratio in flux.ratio_range)
+        else:
+            self.effective_bound = secant_bound(flux, flux.contrast * np.concatenate([self.PROBE, -self.PROBE]))
+        self.tau = 2.0 / (self.effective_bound * self.operator.norm_squared())
+        self.run: Evolution = ExplicitScheme(self.tau, flux, self.operator).evolve(self.signal, self.steps)
+
+    # -- drawing --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _rounded_limits(low: float, high: float) -> tuple[float, float]:
+        """Padded limits, rounded outwards to a tenth of the leading decade: rounding noise keeps them (blitting)."""
+        pad = 0.08 * (high - low)
+        step = 10.0 ** math.floor(math.log10(max(abs(low), abs(high), 1e-12))) / 10
+        return (math.floor((low - pad) / step + 1e-6) * step, math.ceil((high + pad) / step - 1e-6) * step)
+
+    def _axis_limits(self) -> tuple:
+        """Axis limits plus the texts kept in the cached background (panel titles, knot labels).
+
+        They change only with the family or with leaving the sector; then the figure is redrawn in full.
+        """
+        texts = tuple((t.get_text(), t.get_color(), t.get_visible())
+                      for t in (self.ax_flux.title, self.ax_ratio.title, *self._point_labels))
+        return super()._axis_limits() + texts
+
+    def redraw(self) -> None:
+        flux, run, lam = self.flux, self.run, self.flux.contrast
+        custom, in_sector = isinstance(flux, PiecewiseLinearFlux), flux.in_sector
+        bound = flux.bound if in_sector else self.effective_bound  # the band [0, L] shown (empty for Phi = 0)
+        x = self.s_plot
+        s = lam * x
+        phi = flux.flux(s)
+        y, ratio = phi / lam, phi / s
+        red, black = COLORS["vermillion"], COLORS["black"]
+
+        # (1) the flux, its sector, its backward-diffusion ranges, the slopes of the signal
+        X = 1.05 * self.S_RANGE
+        self._sector.set_xy([(-X, 0.0), (-X, -bound * X), (0.0, 0.0), (X, bound * X), (X, 0.0), (0.0, 0.0)])
+        self._flux_line.set_ydata(y)
+        outside = (ratio < -1e-12 * bound) | (ratio > bound * (1 + 1e-9))
+        outside[1:] |= outside[:-1].copy()
+        outside[:-1] |= outside[1:].copy()  # widened by a point, so that short pieces show
+        self._flux_outside.set_ydata(np.where(outside, y, np.nan))
+        backward = np.concatenate([[0], (flux.flux_derivative(s) < 0).astype(np.int8), [0]])
+        changes = np.flatnonzero(np.diff(backward))
+        half = 0.5 * (x[1] - x[0])
+        spans = [(max(x[a] - half, -X), min(x[b - 1] + half, X)) for a, b in zip(changes[::2], changes[1::2])]
+        self._backward.set_verts([[(a, 0), (b, 0), (b, 1), (a, 1)] for a, b in spans])
+        if custom:
+            self._points.set_data(np.concatenate([-flux.knots[::-1], flux.knots]),
+                                  np.concatenate([-flux.values[::-1], flux.values]))
+            self.ax_flux.set_ylim(*self.CUSTOM_FLUX_LIMITS)
+        else:
+            self._points.set_data([], [])
+            low, high = float(y.min()), float(y.max())
+            span = high - low
+            self.ax_flux.set_ylim(*self._rounded_limits(min(low, -0.2 * span), max(high, 0.2 * span)))
+        for label in self._point_labels:
+            label.set_visible(custom)
+        noise, edge = self.noise_slope / lam, self.edge_slope / lam
+        self._noise_bar.set_xdata([-noise, noise])
+        beyond = edge > self.S_RANGE
+        self._edge_marks.set_xdata([-0.96 * self.S_RANGE, 0.96 * self.S_RANGE] if beyond else [-edge, edge])
+        self._edge_marks.set_marker(">" if beyond else "^")
+        self._edge_marks.set_markevery([1] if beyond else None)  # one arrow, pointing off the plot
+        self.ax_flux.set_title(f"Φ: {flux.title}" if in_sector else f"Φ: {flux.title}: outside the sector",
+                               color=black if in_sector else red)
+
+        # (2) the ratio g = Phi(s)/s and the band [0, L]
+        self._band.set_height(bound)
+        self._bound_line.set_ydata([bound, bound])
+        self._ratio_line.set_ydata(ratio)
+        self._ratio_outside.set_ydata(np.where(outside, ratio, np.nan))
+        if custom:
+            self.ax_ratio.set_ylim(*self.CUSTOM_RATIO_LIMITS)
+        elif in_sector:
+            self.ax_ratio.set_ylim(-0.12 * bound, 1.15 * bound)
+        else:
+            clipped = np.clip(ratio, -3 * bound, 3 * bound)
+            self.ax_ratio.set_ylim(*self._rounded_limits(min(float(clipped.min()), 0.0),
+                                                         max(float(clipped.max()), bound)))
+        self.ax_ratio.set_title("g = Φ(s)/s in the band [0, L]" if in_sector else "Φ(s)/s leaves every band [0, L]",
+                                color=black if in_sector else red)
+
+        # (3) the evolution and (4) its norms, as in TimeStepApp
+        final = np.where(np.isfinite(run.final), run.final, np.nan)
+        k = np.arange(run.norms.size)
+        self._norm_line.set_data(k, run.norms)
+        self._tv_line.set_data(k, run.total_variations)
+        measured = np.concatenate([run.norms, run.total_variations])
+        measured = measured[np.isfinite(measured) & (measured > 0)]
+        low, high = float(np.nanmin(final, initial=0.0)), float(np.nanmax(final, initial=0.0))
+        if run.blowup is None:
+            self.ax_signal.set_ylim(min(-0.35, low - 0.1), max(1.35, high + 0.1))
+            self.ax_norm.set_ylim(min(0.5, measured.min() / 1.5), max(60.0, measured.max() * 1.5))
+            self._final_line.set_ydata(final)
+            self._blowup_marker.set_data([], [])
+            self.ax_signal.set_title(f"after K = {run.norms.size - 1} steps of τ = {self.tau:.4f}", color=black)
+        else:
+            scale = max(abs(low), abs(high)) or 1.0
+            self.ax_signal.set_ylim(-1.15, 1.15)
+            self.ax_norm.set_ylim(0.5, max(1e10, measured.max() * 10))
+            self._final_line.set_ydata(final / scale)
+            self._blowup_marker.set_data([run.blowup.step], [measured.max()])
+            self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: u shown divided by max|u| = {scale:.2g}",
+                                     color=red)
+        self._set_status(self.describe(), alarm=run.blowup is not None or not run.norm_nonincreasing)
+
+    def animated_artists(self) -> list:
+        return [self._sector, self._backward, self._flux_line, self._flux_outside, self._points, self._noise_bar,
+                self._edge_marks, self._band, self._bound_line, self._ratio_line, self._ratio_outside,
+                self._final_line, self._norm_line, self._tv_line, self._blowup_marker, self.ax_signal.title]
+
+    def describe(self) -> str:
+        """The status line (HTML): family, L, tau, in sector, monotone, and what the run shows."""
+        flux, tau = self.flux, self.tau
+        head = f"<b>{flux.title}</b>, λ = {flux.contrast:.3g}"
+        if isinstance(flux, PiecewiseLinearFlux):
+            head += f", c = ({', '.join(f'{value:.2f}' for value in flux.values)})"
+        if flux.in_sector and flux.bound > 0:
+            sector = f"in the sector: yes, L = {flux.bound:.3g}, τ* = 2/(L‖D‖²) = {tau:.4f}"
+        elif flux.in_sector:
+            sector = f"in the sector: yes, Φ ≡ 0 (L = 0): nothing moves, every τ is stable (here τ = {tau:.4f})"
+        else:
+            sector = (f"in the sector: NO, outside the sector: the theorem does not apply; "
+                      f"naive τ = 2/(L̃‖D‖²) = {tau:.4f} with L̃ = {self.effective_bound:.3g}")
+        monotone = "monotone: yes" if flux.monotone else "monotone: no (Φ′ &lt; 0 somewhere: backward diffusion)"
+        return f"{head} · {sector} · {monotone} · {self._outcome()}"
+
+    def _outcome(self) -> str:
+        run, flux = self.run, self.flux
+        if run.blowup is not None:
+            return f"BLOW-UP at step {run.blowup.step}: ‖u‖ = {run.blowup.norm:.3g} = {run.blowup.growth:.2g} × ‖u⁰‖"
+        norms, tvs, final = run.norms, run.total_variations, run.final
+        steps = norms.size - 1
+        details = (f"TV {tvs[0]:.3g} → {tvs[-1]:.3g}; steepest slope {max_slope(self.signal):.3f} → "
+                   f"{max_slope(final):.3f} (edge at |s| = {self.edge_slope / flux.contrast:.3g} λ)")
+        if not run.norm_nonincreasing:
+            text = (f"{steps} steps, no overflow, but ‖uᵏ‖ increases at some steps (‖u⁰‖ = {norms[0]:.4g}, "
+                    f"max {norms.max():.4g}, final {norms[-1]:.4g}); {details}")
+        elif flux.in_sector:
+            text = f"{steps} steps: stable, ‖uᵏ‖ never increases ({norms[0]:.3g} → {norms[-1]:.3g}); {details}"
+        else:
+            text = (f"{steps} steps: here ‖uᵏ‖ still never increases ({norms[0]:.3g} → {norms[-1]:.3g}), "
+                    f"but nothing guarantees it; {details}")
+        offset = float(flux.flux(0.0))
+        if offset != 0.0:
+            text += (f"; Φ(0) = {offset:.3g} ≠ 0: even a constant signal moves, its ends drift "
+                     f"(u₀: {self.signal[0]:.3g} → {final[0]:.3g}, last: {self.signal[-1]:.3g} → {final[-1]:.3g})")
+        return text
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is >= ``value`` (axis limits that rarely change)."""
+    value = max(float(value), 1.0)
+    decade = 10.0 ** math.floor(math.log10(value))
+    return next(factor * decade for factor in (1.0, 2.0, 5.0, 10.0) if factor * decade >= value * (1 - 1e-12))
+
+
+def _decade_limits(values: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """Log-axis limits (low, high), widened to whole decades only where ``values`` leave them."""
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size:
+        if values.min() < 1.5 * low:
+            low = 10.0 ** math.floor(math.log10(values.min() / 1.5))
+        if values.max() * 1.5 > high:
+            high = 10.0 ** math.ceil(math.log10(values.max() * 1.5))
+    return low, high
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 cycle', '7 cycles'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """``values`` with non-finite entries replaced by NaN (a gap in the plot)."""
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+class FSIApp(App):
+    """Chapter 04: FSI cycles of n extrapolated explicit steps, their cost and their stability.
+
+    Controls: ``cycle_length`` (n = 1 .. 60), ``tau`` (the inner step, on a slider tau*/500 .. 1.6 tau* with
+    tau* = 2 / (L ||D||^2) drawn on a gauge; tau / tau* is kept when the diffusivity changes the bound),
+    ``diffusivity`` and the stopping ``time`` T (1 .. 1000). For a noisy step of N points the app runs
+    M = ceil(T / T_cycle) FSI cycles, T_cycle = tau (n^2 + n) / 3, each of n steps
+
+        u^{k+1} = alpha_k (u^k - tau D^T Phi(D u^k)) + (1 - alpha_k) u^{k-1},   alpha_k = (4k + 2) / (2k + 3),
+
+    and shows
+
+
+    * the gauge: tau against tau*;
+    * the cost: M n FSI steps against ceil(T / tau) steps of the plain explicit scheme with the same tau;
+    * the signal: u^0, a few cycle ends and the final state (a blown-up state divided by its maximum);
+    * ||u^k||_2 and TV(u^k) after every inner step k (log scale), the cycle ends marked and every other
+      cycle shaded. Above tau* the plain scheme with the same tau is run for the same number of steps and
+      drawn too: FSI amplifies an unstable mode much harder. A blow-up is marked, never hidden.
+
+    To stay interactive (recompute <= 15 ms at N = 256) an update computes at most ``max_steps`` explicit
+    steps: all for FSI below tau*, half for FSI and half for the plain comparison above. A run shortened
+    by that budget says so in the status line and in the panel title.
+
+    In a notebook: ``app = FSIApp(); app`` shows the widget; ``app.set(cycle_length=20, tau=1.2 * app.bound)``
+    moves two controls with one update.
+    """
+
+    figure_size = (12.0, 7.4)
+    #: Largest cycle length n offered by the slider.
+    MAX_CYCLE_LENGTH = 60
+    #: The alternate cycles are shaded up to this many cycles (beyond, the bands would be a grey wash).
+    MAX_SHADED_CYCLES = 100
+    #: Cycle ends drawn on the signal panel besides the final state.
+    INTERMEDIATE_STATES = 3
+    #: Fixed limits of the cost panel (log scale): the steps of every setting fit.
+    STEP_LIMITS = (1.0, 3e7)
+    #: Stopping times offered by the ``time`` slider.
+    TIMES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+
+    def __init__(self, size: int = 256, contrast: float = 0.1, noise: float = 0.01, seed: int = 0,
+                 cycle_length: int = 10, tau: float = 0.45, diffusivity_name: str = "linear", time: float = 100.0,
+                 max_steps: int = 600) -> None:
+        if check_int(cycle_length, "cycle_length", 1) > self.MAX_CYCLE_LENGTH:
+            raise ValueError(f"cycle_length must be at most {self.MAX_CYCLE_LENGTH}, got {cycle_length}")
+        check_positive(tau, "tau")
+        if time not in self.TIMES:
+            raise ValueError(f"time must be one of {self.TIMES}, got {time!r}")
+        self.contrast = contrast
+        self.max_steps = check_int(max_steps, "max_steps", 2)
+        self.signal = noisy_step(size, noise=noise, seed=seed)
+        self.x = np.arange(size)
+        self.operator = DerivativeOperator(1, size)
+        self._slider_bound = None
+        controls = {
+            "cycle_length": widgets.IntSlider(value=cycle_length, min=1, max=self.MAX_CYCLE_LENGTH, step=1,
+                                              description="cycle length n"),
+            "tau": widgets.FloatSlider(value=tau, min=0.001, max=1.0, step=0.001, description="τ",
+                                       readout_format=".4f", layout=widgets.Layout(width="420px")),
+            "diffusivity": widgets.Dropdown(options=DIFFUSIVITY_LABELS, value=diffusivity_name,
+                                            description="diffusivity"),
+            "time": widgets.SelectionSlider(options=[(f"{t:g}", t) for t in self.TIMES], value=time,
+                                            description="stopping time T"),
+        }
+        super().__init__(controls)
+
+    # -- building -------------------------------------------------------------------------------------
+
+    def build(self, figure: Figure) -> None:
+        axes = figure.subplot_mosaic([["gauge", "cost"], ["signal", "norm"]], height_ratios=(1, 5),
+                                     width_ratios=(3, 2))
+        self.ax_gauge, self.ax_cost = axes["gauge"], axes["cost"]
+        self.ax_signal, self.ax_norm = axes["signal"], axes["norm"]
+        blue, red, purple = COLORS["blue"], COLORS["vermillion"], COLORS["purple"]
+
+        gauge = self.ax_gauge
+        gauge.set_yticks([])
+        gauge.grid(False)
+        gauge.set_xlabel("inner time step τ")
+        self._stable_band = gauge.axvspan(0, 1, color=COLORS["green"], alpha=0.25, linewidth=0)
+        self._unstable_band = gauge.axvspan(1, 2, color=red, alpha=0.25, linewidth=0)
+        self._bound_line = gauge.axvline(1, color=COLORS["black"], linewidth=2.5)
+        self._bound_text = gauge.text(1, 1.05, "", transform=gauge.get_xaxis_transform(), ha="center",
+                                      va="bottom", fontsize=12)
+        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=blue, markersize=16)
+        gauge.set_ylim(0, 1)
+
+        cost = self.ax_cost
+        cost.set_xscale("log")
+        cost.xaxis.set_minor_locator(NullLocator())  # eight decades of minor ticks cost more to draw than they tell
+        cost.set(xlim=self.STEP_LIMITS, ylim=(-0.6, 1.6), yticks=[0, 1], yticklabels=["plain", "FSI"])
+        cost.set_xlabel("explicit steps to reach T")
+        cost.grid(False, axis="y")
+        self._bars = {
+            "fsi": cost.add_patch(Rectangle((1.0, 0.65), 1.0, 0.7, facecolor=blue, linewidth=0)),
+            "plain": cost.add_patch(Rectangle((1.0, -0.35), 1.0, 0.7, facecolor=purple, linewidth=0)),
+        }
+        self._bar_texts = {name: cost.text(1.0, y, "", va="center", fontsize=12)
+                           for name, y in (("fsi", 1.0), ("plain", 0.0))}
+
+        ax = self.ax_signal
+        ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="u⁰ (noisy step)")
+        nan = np.full(self.x.shape, np.nan)
+        self._cycle_state_lines = [ax.plot(self.x, nan, color=COLORS["sky"], linewidth=1.4, linestyle="-",
+                                           label="u at cycle ends")[0] for _ in range(self.INTERMEDIATE_STATES)]
+        (self._final_line,) = ax.plot(self.x, self.signal, color=blue, linestyle="-", label="final state")
+        ax.set(xlabel="grid index i", ylabel="u")
+
+        ax = self.ax_norm
+        self._cycle_shading = PolyCollection([], transform=ax.get_xaxis_transform(), facecolor=COLORS["grey"],
+                                             alpha=0.15, linewidth=0)
+        ax.add_collection(self._cycle_shading, autolim=False)
+        (self._norm_line,) = ax.semilogy([0], [1], color=blue, linestyle="-", label="FSI ‖uᵏ‖₂")
+        (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="FSI TV(uᵏ)")
+        (self._cycle_marks,) = ax.plot([], [], "o", color=blue, markersize=5, linestyle="none",
+                                       label="cycle ends")
+        (self._plain_norm_line,) = ax.plot([], [], color=purple, linestyle="-", linewidth=1.8,
+                                           label="plain, same τ: ‖uᵏ‖₂")
+        (self._plain_tv_line,) = ax.plot([], [], color=purple, linestyle=":", linewidth=1.8,
+                                         label="plain, same τ: TV(uᵏ)")
+        (self._blowup_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none", label="blow-up")
+        ax.set(xlabel="inner step k (shaded: every other cycle)", ylabel="norm, total variation", xlim=(0, 100), ylim=(0.5, 60))
+
+        handles = [self.ax_signal.lines[0], self._cycle_state_lines[0], self._final_line, self._norm_line,
+                   self._tv_line, self._cycle_marks, self._plain_norm_line, self._plain_tv_line, self._blowup_marker]
+        figure.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=11)
+
+    # -- computing ------------------------------------------------------------------------------------
+
+    @property
+    def bound(self) -> float:
+        """tau* = 2 / (L ||D||^2) for the current diffusivity."""
+        return stability_bound(self._diffusivity(), self.operator)
+
+    def _diffusivity(self):
+        return diffusivity(self.controls["diffusivity"].value, self.contrast)
+
+    def _rescale_tau_slider(self) -> None:
+        """Keep tau / tau* when the bound changes; the slider spans tau* / 500 .. 1.6 tau*."""
+        slider = self.controls["tau"]
+        bound = self.bound
+        value = slider.value if self._slider_bound is None else slider.value / self._slider_bound * bound
+        self._slider_bound = bound
+        self._holding = True
+        try:
+            slider.min = 0.0  # never above the value while max and step move
+            slider.max = 1.6 * bound
+            slider.step = bound / 500
+            slider.min = slider.step  # tau = 0 would need infinitely many cycles
+            slider.value = min(max(value, slider.min), slider.max)
+        finally:
+            self._holding = False
+
+    def set(self, **values: object) -> None:
+        """Set several controls and update once; ``tau`` is applied last, after the bound has followed the others."""
+        tau = values.pop("tau", None)
+        self._holding = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        if self.bound != self._slider_bound:
+            self._rescale_tau_slider()
+        if tau is not None:
+            self._holding = True
+            try:
+                self.controls["tau"].value = tau
+            finally:
+                self._holding = False
+        self.update()
+
+    def recompute(self) -> None:
+        if self.bound != self._slider_bound:
+            self._rescale_tau_slider()
+        g = self._diffusivity()
+        tau, n = self.controls["tau"].value, self.controls["cycle_length"].value
+        time = self.controls["time"].value
+        self.tau_ratio = tau / self.bound
+        self.cycle_time = cycle_time(tau, n)
+        # M = ceil(T / T_cycle); the factor absorbs rounding when T is a multiple of T_cycle
+        self.cycles_needed = max(1, math.ceil(time / self.cycle_time * (1 - 1e-12)))
+        # at most max_steps explicit steps per update: above tau* the plain comparison run takes half of them
+        self.step_budget = self.max_steps if self.tau_ratio <= 1 else self.max_steps // 2
+        self.cycles = min(self.cycles_needed, max(1, self.step_budget // n))
+        self.plain_steps_needed = max(1, math.ceil(time / tau * (1 - 1e-12)))
+        record_every = max(1, math.ceil(self.cycles / (self.INTERMEDIATE_STATES + 1)))
+        self.run: FSIEvolution = FSIScheme(tau, n, g, self.operator).evolve(self.signal, self.cycles, record_every)
+        # above the bound: the plain scheme with the same tau for as many steps as FSI computed
+        self.plain: Evolution | None = None
+        if self.tau_ratio > 1:
+            self.plain = ExplicitScheme(tau, g, self.operator).evolve(self.signal, self.run.explicit_steps)
+
+    # -- drawing --------------------------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        run, plain, bound = self.run, self.plain, self.bound
+        tau, n = self.controls["tau"].value, self.controls["cycle_length"].value
+        red, black = COLORS["vermillion"], COLORS["black"]
+
+        gauge = self.ax_gauge
+        gauge.set_xlim(0, 1.65 * bound)
+        self._stable_band.set_x(0)
+        self._stable_band.set_width(bound)
+        self._unstable_band.set_x(bound)
+        self._unstable_band.set_width(0.6 * bound)
+        self._bound_line.set_xdata([bound, bound])
+        self._bound_text.set_x(bound)
+        self._bound_text.set_text(f"τ* = 2/(L‖D‖²) = {bound:.4f}")
+        self._tau_marker.set_data([tau], [0.5])
+
+        for name, steps in (("fsi", self.cycles_needed * n), ("plain", self.plain_steps_needed)):
+            bar, text = self._bars[name], self._bar_texts[name]
+            end = min(float(steps), self.STEP_LIMITS[1])
+            bar.set_width(end - 1.0)
+            inside = end > 1e5  # near the right edge the count is written inside the bar
+            text.set_text(f"{steps:,}" if name == "plain" else f"{steps:,} = {self.cycles_needed:,} × {n}")
+            text.set_x(end / 1.15 if inside else end * 1.15)
+            text.set_horizontalalignment("right" if inside else "left")
+            text.set_color("white" if inside else black)
+
+        k = np.arange(run.norms.size)
+        self._norm_line.set_data(k, _finite(run.norms))
+        self._tv_line.set_data(k, _finite(run.total_variations))
+        few_cycles = self.cycles <= self.MAX_SHADED_CYCLES  # else every cycle is a few pixels wide
+        self._cycle_marks.set_data(k[::n] if few_cycles else [], _finite(run.norms[::n]) if few_cycles else [])
+        started = math.ceil(run.explicit_steps / n)  # cycles with at least one computed step
+        self._cycle_shading.set_verts(
+            [[(c * n, 0), ((c + 1) * n, 0), ((c + 1) * n, 1), (c * n, 1)] for c in range(1, started, 2)]
+            if few_cycles else [])
+        measured = [run.norms, run.total_variations]
+        blowups = [] if run.blowup is None else [(run.blowup.step, run.blowup.norm)]
+        if plain is None:
+            self._plain_norm_line.set_data([], [])
+            self._plain_tv_line.set_data([], [])
+        else:
+            k_plain = np.arange(plain.norms.size)
+            self._plain_norm_line.set_data(k_plain, _finite(plain.norms))
+            self._plain_tv_line.set_data(k_plain, _finite(plain.total_variations))
+            measured += [plain.norms, plain.total_variations]
+            if plain.blowup is not None:
+                blowups.append((plain.blowup.step, plain.blowup.norm))
+        measured = np.concatenate(measured)
+        self._blowup_marker.set_data([b[0] for b in blowups], [b[1] for b in blowups])
+        self.ax_norm.set_xlim(0, _nice_ceiling(self.cycles * n))
+        self.ax_norm.set_ylim(*_decade_limits(measured, 0.5, 1e10 if blowups else 60.0))
+        shortened = f" (of {self.cycles_needed} for T)" if self.cycles < self.cycles_needed else ""
+        self.ax_norm.set_title(f"M = {_count(self.cycles, 'cycle')}{shortened} of n = {_count(n, 'step')}",
+                               color=black)
+
+        final = _finite(run.final)
+        low, high = float(np.nanmin(final, initial=0.0)), float(np.nanmax(final, initial=0.0))
+        if run.blowup is None:
+            # limits grow (by halves) only when the data leaves them, so most updates can blit
+            self.ax_signal.set_ylim(min(-0.35, math.floor(2 * (low - 0.1)) / 2),
+                                    max(1.35, math.ceil(2 * (high + 0.1)) / 2))
+            self._final_line.set_ydata(final)
+            for line, state in zip(self._cycle_state_lines, [*run.states[1:-1], *[None] * self.INTERMEDIATE_STATES]):
+                line.set_ydata(state if state is not None else np.full(self.x.shape, np.nan))
+            self.ax_signal.set_title(f"after {_count(run.cycles, 'cycle')} = {_count(run.explicit_steps, 'step')}: "
+                                     f"T = {run.time:.4g}",
+                                     color=black)
+        else:
+            # the shape of the blown-up state, scaled into view; the scale is in the title
+            scale = max(abs(low), abs(high)) or 1.0
+            self.ax_signal.set_ylim(-1.15, 1.15)
+            self._final_line.set_ydata(final / scale)
+            for line in self._cycle_state_lines:
+                line.set_ydata(np.full(self.x.shape, np.nan))
+            self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: u shown divided by max|u| = {scale:.2g}",
+                                     color=red)
+        self._set_status(self.describe(), alarm=self.alarming)
+
+    def animated_artists(self) -> list:
+        return [self._tau_marker, *self._bars.values(), *self._bar_texts.values(), self._cycle_shading,
+                *self._cycle_state_lines, self._final_line, self._norm_line, self._tv_line, self._cycle_marks,
+                self._plain_norm_line, self._plain_tv_line, self._blowup_marker, self.ax_signal.title,
+                self.ax_norm.title]
+
+    # -- describing -----------------------------------------------------------------------------------
+
+    @property
+    def alarming(self) -> bool:
+        """True when the status is shown in red: a blow-up, or above tau* with growing norm or oscillations."""
+        run, plain = self.run, self.plain
+        if run.blowup is not None or (plain is not None and plain.blowup is not None):
+            return True
+        grew = not run.norm_bounded or run.total_variations[-1] > run.total_variations[0]
+        return self.tau_ratio > 1 and grew
+
+    def describe(self) -> str:
+        """The status line (HTML): diffusivity, n, tau / tau*, T reached, steps FSI vs plain, and stability."""
+        run = self.run
+        tau, n = self.controls["tau"].value, self.controls["cycle_length"].value
+        head = (f"{self._diffusivity().title}, n = {n}, τ = {tau:.4f} = {self.tau_ratio:.2f} τ*, "
+                f"T = {self.controls['time'].value:g}")
+        if run.blowup is not None:
+            blowup = run.blowup
+            cycle = math.ceil(blowup.step / n)
+            inner = blowup.step - (cycle - 1) * n
+            return (f"BLOW-UP at step {blowup.step} (cycle {cycle}, inner step {inner} of {n}): "
+                    f"‖u‖ = {blowup.norm:.3g} = {blowup.growth:.2g} × ‖u⁰‖; {self._compare_plain()} &nbsp; "
+                    f"({head}; T reached before the blow-up: {run.time:.4g}. {self._cost()})")
+        norms, tvs = run.norms, run.total_variations
+        if self.tau_ratio <= 1:
+            inner = ("every inner ‖uᵏ‖ ≤ ‖u⁰‖" if run.norm_bounded
+                     else f"‖uᵏ‖ rises to {norms.max() / norms[0]:.3g} × ‖u⁰‖ inside the cycles")
+            stability = f"stable, {inner}; TV {tvs[0]:.3g} → {tvs[-1]:.3g}"
+        else:
+            stability = (f"above τ*, the theorem no longer applies: FSI max ‖uᵏ‖ = "
+                         f"{norms.max() / norms[0]:.3g} × ‖u⁰‖, TV {tvs[0]:.3g} → {tvs[-1]:.3g}; "
+                         f"{self._compare_plain()}")
+        return f"{head}: {stability}. {self._cost()}"
+
+    def _cost(self) -> str:
+        """Steps of FSI and of the plain scheme to reach T, and what was run."""
+        n, needed, plain_steps = self.controls["cycle_length"].value, self.cycles_needed, self.plain_steps_needed
+        fsi_steps = needed * n
+        text = (f"FSI: M × n = {needed} × {n} = {fsi_steps} steps reach T = {needed * self.cycle_time:.4g}; "
+                f"the plain explicit scheme needs ⌈T/τ⌉ = {plain_steps} steps: ")
+        if fsi_steps < plain_steps:
+            text += f"FSI takes {plain_steps / fsi_steps:.1f}× fewer steps"
+        else:
+            text += (f"FSI takes no fewer steps with n = {n} (a cycle of n steps reaches (n + 1)/3 times the time "
+                     f"of n plain steps)")
+        if self.cycles < needed:
+            text += (f". Run here: the first {self.cycles} cycles ({self.cycles * n} steps, "
+                     f"T = {self.cycles * self.cycle_time:.4g}): the app runs at most {self.step_budget} FSI steps"
+                     + (" and as many plain ones" if self.plain is not None else ""))
+        return text
+
+    def _compare_plain(self) -> str:
+        """FSI's amplification against the plain scheme with the same tau over the same steps (above tau*)."""
+        run, plain = self.run, self.plain
+        if plain.blowup is not None:
+            if run.blowup is None:
+                return (f"the plain scheme with the same τ BLOWS UP at step {plain.blowup.step}, "
+                        f"FSI with n = {self.controls['cycle_length'].value} does not")
+            when = "earlier" if plain.blowup.step < run.blowup.step else "at the same step"
+            return f"the plain scheme with the same τ blows up too, {when}, at step {plain.blowup.step}"
+        fsi_growth = run.blowup.growth if run.blowup is not None else float(run.norms.max() / run.norms[0])
+        plain_growth = float(plain.norms.max() / plain.norms[0])
+        text = (f"the plain scheme with the same τ over the same {run.explicit_steps} steps: "
+                f"max ‖uᵏ‖ = {plain_growth:.3g} × ‖u⁰‖, TV → {plain.total_variations[-1]:.3g}")
+        if fsi_growth > 1.5 * plain_growth:
+            text += f": FSI amplifies {fsi_growth / plain_growth:.3g}× harder"
+        return text

@@ -38,6 +38,8 @@ def stability_bound(diffusivity: Flux, operator: DerivativeOperator, simple: boo
     """
     _check_pair(diffusivity, operator)
     norm_squared = operator.norm_squared_bound() if simple else operator.norm_squared()
+    if diffusivity.bound == 0:
+        raise ValueError("the flux is identically zero (L = 0): every tau is stable, there is no bound")
     return 2.0 / (diffusivity.bound * norm_squared)
 
 

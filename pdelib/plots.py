@@ -146,3 +146,28 @@ def plot_time_step_study(runs: dict[str, Evolution], x: np.ndarray) -> Figure:
         ax_u.legend(loc="upper left")
         ax_n.legend(loc="best")
     return figure
+
+
+@course_style()
+def plot_steps_against_time(results: dict[str, Sequence]) -> Figure:
+    """Explicit steps needed against stopping time T, log-log (chapter 04).
+
+    ``results`` maps a method label to a sequence of :class:`pdelib.fsi.AccuracyResult`, the plain
+    explicit scheme first and FSI last: dotted guides of slope 1 (steps ~ T) and 1/2
+    (steps ~ sqrt(T)) start at their first points.
+    """
+    figure, (ax,) = new_figure(7.5, 4.6)
+    for (label, runs), color, marker in zip(results.items(), CYCLE, "os^D"):
+        times = np.array([run.time for run in runs])
+        ax.loglog(times, [run.explicit_steps for run in runs], color=color, linestyle="-", marker=marker,
+                  markersize=8, label=label)
+    series = list(results.values())
+    for runs, exponent, text in ((series[0], 1.0, "∝ T"), (series[-1], 0.5, "∝ √T")):
+        times = np.array([run.time for run in runs])
+        guide = runs[0].explicit_steps * (times / runs[0].time) ** exponent
+        ax.loglog(times, guide, color=COLORS["grey"], linestyle=":", linewidth=1.5)
+        ax.annotate(text, (times[-1], guide[-1]), xytext=(6, 0), textcoords="offset points", va="center",
+                    color=COLORS["grey"])
+    ax.set(xlabel="stopping time T", ylabel="explicit steps (layers)", title="steps to reach T at error ≤ 1e-2")
+    ax.legend(loc="upper left")
+    return figure

@@ -234,7 +234,8 @@ def test_weickert_at_zero_has_no_warnings():
 @given(
     name=st.sampled_from(DIFFUSIVITIES),
     contrast=st.floats(1e-3, 1e3),
-    s=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+    # subnormal s (|s| < 2.2e-308) carry too few significant bits for a relative check at 1e-15
+    s=st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False),
 )
 def test_sector_condition_property(name, contrast, s):
     d = diffusivity(name, contrast)

@@ -45,6 +45,22 @@ def overflowed():
     return run
 
 
+def accuracy_results():
+    """Steps to reach T = 1, 4, 16 at error 1e-2 for the plain scheme and FSI (small and fast)."""
+    signal = pdelib.noisy_step(SIZE, seed=3)
+    g, D = pdelib.diffusivity("perona-malik", 0.1), pdelib.DerivativeOperator(1, SIZE)
+    return {label: [pdelib.steps_to_accuracy(signal, T, g, D, 1e-2, method=method) for T in (1.0, 4.0, 16.0)]
+            for label, method in (("explicit", "explicit"), ("FSI", "fsi"))}
+
+
+def test_steps_against_time_draws_both_methods_and_two_guides():
+    (ax,) = plots.plot_steps_against_time(accuracy_results()).axes
+    labelled = [line.get_label() for line in ax.lines if not line.get_label().startswith("_")]
+    assert labelled == ["explicit", "FSI"]
+    assert len(ax.lines) == 4 and ax.get_xscale() == ax.get_yscale() == "log"
+    assert {text.get_text() for text in ax.texts} == {"∝ T", "∝ √T"}
+
+
 def make_figures(runs):
     """name -> (figure, expected number of axes) for every figure function of pdelib.plots."""
     signal = pdelib.noisy_step(SIZE, seed=2)
@@ -56,11 +72,13 @@ def make_figures(runs):
         "time_step_study": (plots.plot_time_step_study(runs, X), 4),
         "time_step_study-one-run": (plots.plot_time_step_study({"stable": runs["stable"]}, X), 2),
         "new_figure": (plots.new_figure(6, 3, ncols=3)[0], 3),
+        "steps_against_time": (plots.plot_steps_against_time(accuracy_results()), 1),
     }
 
 
-FIGURES = ["diffusivities", "diffusivities-all", "signals", "time_step_study", "time_step_study-one-run", "new_figure"]
-PLOTS = FIGURES[:5]  # the functions that draw and label (new_figure returns empty axes)
+FIGURES = ["diffusivities", "diffusivities-all", "signals", "time_step_study", "time_step_study-one-run",
+           "steps_against_time", "new_figure"]
+PLOTS = FIGURES[:6]  # the functions that draw and label (new_figure returns empty axes)
 
 
 @pytest.fixture(scope="module")
