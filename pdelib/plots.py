@@ -17,6 +17,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from .diffusivities import Diffusivity, diffusivity
+from .fluxes import Flux
 from .explicit import Evolution
 
 #: Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
@@ -166,8 +167,35 @@ def plot_steps_against_time(results: dict[str, Sequence]) -> Figure:
         times = np.array([run.time for run in runs])
         guide = runs[0].explicit_steps * (times / runs[0].time) ** exponent
         ax.loglog(times, guide, color=COLORS["grey"], linestyle=":", linewidth=1.5)
-        ax.annotate(text, (times[-1], guide[-1]), xytext=(6, 0), textcoords="offset points", va="center",
+        ax.annotate(text, (times[-1], guide[-1]), xytext=(-4, 10), textcoords="offset points", ha="right",
                     color=COLORS["grey"])
     ax.set(xlabel="stopping time T", ylabel="explicit steps (layers)", title="steps to reach T at error ≤ 1e-2")
     ax.legend(loc="upper left")
+    return figure
+
+
+@course_style()
+def plot_flux_gallery(fluxes: Sequence[Flux], s_max: float = 4.0, columns: int = 4) -> Figure:
+    """One small panel per flux: Phi(s) (blue), the sector 0 <= Phi(s)/s <= L shaded green when Phi
+    lies in it, the ranges with Phi' < 0 (backward diffusion) shaded red (chapter 03)."""
+    rows = -(-len(fluxes) // columns)
+    figure, axes = new_figure(3.2 * columns, 2.7 * rows, nrows=rows, ncols=columns, sharex=True)
+    s = np.linspace(-s_max, s_max, 801)
+    for ax, flux in zip(axes, fluxes):
+        phi = flux.flux(s)
+        if flux.in_sector:
+            ax.fill_between(s, 0, flux.bound * s, color=COLORS["green"], alpha=0.18, linewidth=0)
+        ax.fill_between(s, 0, 1, where=flux.flux_derivative(s) < 0, transform=ax.get_xaxis_transform(),
+                        color=COLORS["vermillion"], alpha=0.12, linewidth=0)
+        ax.plot(s, phi, color=COLORS["blue"], linestyle="-")
+        ax.axhline(0, color=COLORS["grey"], linewidth=0.8)
+        ax.axvline(0, color=COLORS["grey"], linewidth=0.8)
+        bound = f"L = {flux.bound:g}" if flux.in_sector else "outside every sector"
+        ax.set_title(f"{flux.title}\n{bound}", color=COLORS["black" if flux.in_sector else "vermillion"])
+        ax.set_ylabel("Φ(s)")
+        ax.set_ylim(-1.6 * s_max / 2, 1.6 * s_max / 2)
+    for ax in axes[len(fluxes):]:
+        ax.set_visible(False)
+    for ax in axes[-columns:]:
+        ax.set_xlabel("s")
     return figure

@@ -45,6 +45,19 @@ def overflowed():
     return run
 
 
+GALLERY = [pdelib.activation("relu"), pdelib.activation("silu"), pdelib.activation("anti-diffusion"),
+           pdelib.diffusivity("perona-malik")]
+
+
+def test_flux_gallery_shades_sectors_only_for_fluxes_inside_one():
+    axes = plots.plot_flux_gallery(GALLERY).axes
+    for ax, flux in zip(axes, GALLERY):
+        assert flux.title in ax.get_title()
+        assert ("outside every sector" in ax.get_title()) == (not flux.in_sector)
+        # one sector band when in the sector, plus the backward-diffusion shading
+        assert len(ax.collections) == (2 if flux.in_sector else 1)
+
+
 def accuracy_results():
     """Steps to reach T = 1, 4, 16 at error 1e-2 for the plain scheme and FSI (small and fast)."""
     signal = pdelib.noisy_step(SIZE, seed=3)
@@ -73,12 +86,13 @@ def make_figures(runs):
         "time_step_study-one-run": (plots.plot_time_step_study({"stable": runs["stable"]}, X), 2),
         "new_figure": (plots.new_figure(6, 3, ncols=3)[0], 3),
         "steps_against_time": (plots.plot_steps_against_time(accuracy_results()), 1),
+        "flux_gallery": (plots.plot_flux_gallery(GALLERY), 4),
     }
 
 
 FIGURES = ["diffusivities", "diffusivities-all", "signals", "time_step_study", "time_step_study-one-run",
-           "steps_against_time", "new_figure"]
-PLOTS = FIGURES[:6]  # the functions that draw and label (new_figure returns empty axes)
+           "steps_against_time", "flux_gallery", "new_figure"]
+PLOTS = FIGURES[:7]  # the functions that draw and label (new_figure returns empty axes)
 
 
 @pytest.fixture(scope="module")
