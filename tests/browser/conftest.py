@@ -412,10 +412,27 @@ def lab(browser, jupyter_lab, request, tmp_path):
         jupyter_lab.shutdown_sessions()
 
 
+def chapter_notebook(number: str) -> str:
+    """The chapter notebook ``<number>-*.ipynb`` in the notebook folder; skip while there is none."""
+    names = [name for name in chapter_notebooks() if name.startswith(f"{number}-")]
+    if not names:
+        pytest.skip(f"no {number}-*.ipynb in {NOTEBOOK_DIR}")
+    return names[0]
+
+
 @pytest.fixture(scope="session")
 def time_step_notebook():
-    """The chapter-02 notebook (``02-*.ipynb``) in the notebook folder; skip while there is none."""
-    names = [name for name in chapter_notebooks() if name.startswith("02-")]
-    if not names:
-        pytest.skip(f"no 02-*.ipynb in {NOTEBOOK_DIR}")
-    return names[0]
+    """The chapter-02 notebook (the time-step widget)."""
+    return chapter_notebook("02")
+
+
+@pytest.fixture(scope="session")
+def activation_notebook():
+    """The chapter-03 notebook (the activation-shape widget)."""
+    return chapter_notebook("03")
+
+
+@pytest.fixture(scope="session")
+def fsi_notebook():
+    """The chapter-04 notebook (the FSI widget)."""
+    return chapter_notebook("04")

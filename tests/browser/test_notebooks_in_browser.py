@@ -5,6 +5,10 @@
 * ``test_time_step_slider_shows_blowup``: in chapter 02, the time-step app's tau slider moved to
   its maximum by keyboard makes the status line report a blow-up and changes the ipympl figure;
   moved back to its minimum, the blow-up report disappears.
+* ``test_activation_shape_leaving_the_sector_shows_blowup``: in chapter 03, the last control value of
+  the custom activation pulled to its minimum (a negative tail: outside the sector) shows a blow-up.
+* ``test_fsi_tau_past_the_bound_shows_blowup``: in chapter 04, the FSI app's tau slider at its
+  maximum (1.6 tau*) shows a blow-up.
 
 Run: ``python -m pytest -p no:nbval -o addopts="" tests/browser -v`` (``-m browser`` selects them
 elsewhere); ``PDELIB_NOTEBOOK_DIR`` points at another notebook folder.
@@ -39,15 +43,15 @@ def test_chapter_runs(chapter, lab):
     lab.check_outputs()
 
 
-class TimeStepApp:
-    """The rendered chapter-02 app: its tau slider handle, status line and figure."""
+class RenderedApp:
+    """A rendered app (the one containing the slider ``control``): its slider handle, status line and figure."""
 
-    def __init__(self, lab) -> None:
+    def __init__(self, lab, control: str = TAU) -> None:
         self.lab = lab
-        app = lab.page.locator(APP).filter(has=lab.page.locator(TAU))
+        app = lab.page.locator(APP).filter(has=lab.page.locator(control))
         if app.count() != 1:
-            lab.fail(f"expected one {APP} containing {TAU}, found {app.count()}")
-        self.handle = app.locator(f"{TAU} {SLIDER_HANDLE}")
+            lab.fail(f"expected one {APP} containing {control}, found {app.count()}")
+        self.handle = app.locator(f"{control} {SLIDER_HANDLE}")
         self.status = app.locator(STATUS)
         self.figure = app.locator(FIGURE)
         for part, locator in (("slider handle", self.handle), ("status line", self.status), ("figure", self.figure)):
@@ -114,7 +118,7 @@ def test_time_step_slider_shows_blowup(time_step_notebook, lab):
     lab.run_all()
     lab.check_outputs()
     start = time.monotonic()
-    app = TimeStepApp(lab)
+    app = RenderedApp(lab)
 
     initial = app.wait_status(bool, "the status line to be filled")
     if BLOWUP in initial:
@@ -132,3 +136,31 @@ def test_time_step_slider_shows_blowup(time_step_notebook, lab):
     app.settled_figure("smallest", unlike=after)
     assert BLOWUP not in calm
     lab.tick("slider", start)
+
+
+def slider_to_blowup(lab, notebook: str, control: str, key: str, goal: str) -> None:
+    """Run ``notebook``, press ``key`` on the app's ``control`` slider: the status reports a blow-up
+    and the figure changes."""
+    lab.open(notebook)
+    lab.run_all()
+    lab.check_outputs()
+    start = time.monotonic()
+    app = RenderedApp(lab, control)
+    initial = app.wait_status(bool, "the status line to be filled")
+    if BLOWUP in initial:
+        lab.fail(f"the app starts in a blow-up: {initial!r}")
+    before = app.settled_figure("before")
+    app.press(key, goal)
+    blown = app.wait_status(lambda text: BLOWUP in text, f"{BLOWUP!r} in the status line after {key} on {control}")
+    after = app.settled_figure("blowup", unlike=before)
+    changed = changed_fraction(before, after)
+    assert changed > 0.001, f"figure hardly changed by the blow-up ({changed:.2%} of pixels; status {blown!r})"
+    lab.tick("slider", start)
+
+
+def test_activation_shape_leaving_the_sector_shows_blowup(activation_notebook, lab):
+    slider_to_blowup(lab, activation_notebook, ".pdelib-c5", KEY_MIN, "min")
+
+
+def test_fsi_tau_past_the_bound_shows_blowup(fsi_notebook, lab):
+    slider_to_blowup(lab, fsi_notebook, TAU, KEY_MAX, "max")
