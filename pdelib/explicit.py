@@ -140,10 +140,14 @@ class ExplicitScheme:
         # tau Phi(s) = tau g(s^2) s overwrites s, a cache-sized block at a time: the temporaries
         # of the formula stay small and in cache instead of allocating arrays of length N per step.
         flux, tau = self.diffusivity._apply_inplace, self.tau
-        for start in range(0, s.size, _BLOCK):
-            block = s[start : start + _BLOCK]
-            flux(block)
-            block *= tau
+        if s.size <= _BLOCK:
+            flux(s)
+            s *= tau
+        else:
+            for start in range(0, s.size, _BLOCK):
+                block = s[start : start + _BLOCK]
+                flux(block)
+                block *= tau
         u -= self.operator._apply_transpose_unchecked(s, self._divergence)
 
     def advance(self, u: np.ndarray, steps: int) -> np.ndarray:

@@ -54,7 +54,7 @@ class DerivativeOperator:
             )
         self.spacing = check_positive(spacing, "spacing")
         self.boundary = check_choice(boundary, "boundary", BOUNDARIES)
-        periodic = self.boundary == "periodic"
+        self._periodic = periodic = self.boundary == "periodic"
         self._edges = self.size if periodic else self.size - 1  # length of D1 u
         self.output_size = self._edges if self.order % 2 else self.size
         self._edge_buffer = np.empty(self._edges)
@@ -71,7 +71,7 @@ class DerivativeOperator:
     def _d1(self, u: np.ndarray, out: np.ndarray) -> None:
         """(D1 u)_i = u_{i+1} - u_i."""
         np.subtract(u[1:], u[:-1], out=out[: self.size - 1])
-        if self.boundary == "periodic":
+        if self._periodic:
             out[-1] = u[0] - u[-1]
 
     def _d1_transpose(self, v: np.ndarray, out: np.ndarray, sign: float = 1.0) -> None:
@@ -80,7 +80,7 @@ class DerivativeOperator:
         Written as differences, never as a negation, so that zeros stay +0.0.
         """
         first, second = (v[:-1], v[1:]) if sign > 0 else (v[1:], v[:-1])
-        if self.boundary == "periodic":
+        if self._periodic:
             np.subtract(first, second, out=out[1:])
             out[0] = v[-1] - v[0] if sign > 0 else v[0] - v[-1]
         else:
