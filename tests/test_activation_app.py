@@ -18,6 +18,7 @@ import pdelib  # noqa: E402
 from pdelib.activations import ACTIVATIONS, IN_SECTOR, PiecewiseLinearFlux, activation  # noqa: E402
 from pdelib.apps import ActivationApp  # noqa: E402
 from pdelib.plots import COLORS, STYLE  # noqa: E402
+from app_rendering import assert_same_pixels, full_redraw_pixels, pixels
 
 TOOLBAR_WARNING = r"Passing unrecognized arguments to super\(Toolbar\)"
 DEFAULTS = {"family": "custom", "contrast": 0.1, "c1": 0.4, "c2": 0.5, "c3": 0.4, "c4": 0.25, "c5": 0.1}
@@ -42,44 +43,6 @@ def app(shared_app):
     if {name: control.value for name, control in shared_app.controls.items()} != DEFAULTS:
         shared_app.reset()
     return shared_app
-
-
-@pytest.fixture
-def count_draws(monkeypatch):
-    """Wrap ``app.canvas.draw`` (the full redraw) with a counter; return the list of calls."""
-
-    def attach(app):
-        calls = []
-        original = app.canvas.draw
-
-        def counting_draw(*args, **kwargs):
-            calls.append(args)
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(app.canvas, "draw", counting_draw)
-        return calls
-
-    return attach
-
-
-def pixels(app) -> np.ndarray:
-    return np.asarray(app.canvas.buffer_rgba()).copy()
-
-
-def full_redraw_pixels(app) -> np.ndarray:
-    """The pixels of a forced full redraw (no cached background, so ``render`` cannot blit)."""
-    app._background = None
-    app.render()
-    return pixels(app)
-
-
-def assert_same_pixels(got: np.ndarray, expected: np.ndarray, context: str = "") -> None:
-    assert got.shape == expected.shape, context
-    differ = np.any(got != expected, axis=-1)
-    if differ.any():
-        rows, cols = np.nonzero(differ)
-        pytest.fail(f"{context}: {differ.sum()} pixels differ from a full redraw, in rows {rows.min()}..{rows.max()}, "
-                    f"columns {cols.min()}..{cols.max()}")
 
 
 def data(artist) -> np.ndarray:

@@ -18,6 +18,7 @@ import pytest  # noqa: E402
 import pdelib  # noqa: E402
 from pdelib.apps import DIFFUSIVITY_LABELS, DiffusionApp, TimeStepApp  # noqa: E402
 from pdelib.plots import COLORS, STYLE  # noqa: E402
+from app_rendering import assert_same_pixels, full_redraw_pixels, pixels
 
 #: ipympl 0.10 passes the canvas on to DOMWidget.__init__ when it creates its Toolbar, which
 #: traitlets 5 reports as a DeprecationWarning. It is raised while an app is *built* (never on an
@@ -71,44 +72,6 @@ def apps(shared_time_app, shared_diffusion_app):
             return restored(super().__getitem__(which))
 
     return Apps(time=shared_time_app, diffusion=shared_diffusion_app)
-
-
-@pytest.fixture
-def count_draws(monkeypatch):
-    """Wrap ``app.canvas.draw`` (the full redraw) with a counter; return the list of calls."""
-
-    def attach(app):
-        calls = []
-        original = app.canvas.draw
-
-        def counting_draw(*args, **kwargs):
-            calls.append(args)
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(app.canvas, "draw", counting_draw)
-        return calls
-
-    return attach
-
-
-def pixels(app) -> np.ndarray:
-    return np.asarray(app.canvas.buffer_rgba()).copy()
-
-
-def full_redraw_pixels(app) -> np.ndarray:
-    """The pixels of a forced full redraw (no cached background, so ``render`` cannot blit)."""
-    app._background = None
-    app.render()
-    return pixels(app)
-
-
-def assert_same_pixels(got: np.ndarray, expected: np.ndarray, context: str = "") -> None:
-    assert got.shape == expected.shape, context
-    differ = np.any(got != expected, axis=-1)
-    if differ.any():
-        rows, cols = np.nonzero(differ)
-        pytest.fail(f"{context}: {differ.sum()} pixels differ from a full redraw, in rows {rows.min()}..{rows.max()}, "
-                    f"columns {cols.min()}..{cols.max()}")
 
 
 def line_data(line) -> np.ndarray:

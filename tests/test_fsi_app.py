@@ -24,6 +24,7 @@ import pdelib  # noqa: E402
 from pdelib.apps import DIFFUSIVITY_LABELS  # noqa: E402
 from pdelib.apps import FSIApp  # noqa: E402
 from pdelib.plots import COLORS, STYLE  # noqa: E402
+from app_rendering import assert_same_pixels, full_redraw_pixels, pixels
 
 DEFAULTS = {"cycle_length": 10, "tau": 0.45, "diffusivity": "linear", "time": 100.0}
 OPERATOR = pdelib.DerivativeOperator(1, 256)
@@ -44,44 +45,6 @@ def app(shared_app):
     if {name: control.value for name, control in shared_app.controls.items()} != shared_app.defaults:
         shared_app.reset()
     return shared_app
-
-
-@pytest.fixture
-def count_draws(monkeypatch):
-    """Wrap ``app.canvas.draw`` (the full redraw) with a counter; return the list of calls."""
-
-    def attach(app):
-        calls = []
-        original = app.canvas.draw
-
-        def counting_draw(*args, **kwargs):
-            calls.append(args)
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(app.canvas, "draw", counting_draw)
-        return calls
-
-    return attach
-
-
-def pixels(app) -> np.ndarray:
-    return np.asarray(app.canvas.buffer_rgba()).copy()
-
-
-def full_redraw_pixels(app) -> np.ndarray:
-    """The pixels of a forced full redraw (no cached background, so ``render`` cannot blit)."""
-    app._background = None
-    app.render()
-    return pixels(app)
-
-
-def assert_same_pixels(got: np.ndarray, expected: np.ndarray, context: str = "") -> None:
-    assert got.shape == expected.shape, context
-    differ = np.any(got != expected, axis=-1)
-    if differ.any():
-        rows, cols = np.nonzero(differ)
-        pytest.fail(f"{context}: {differ.sum()} pixels differ from a full redraw, in rows {rows.min()}..{rows.max()}, "
-                    f"columns {cols.min()}..{cols.max()}")
 
 
 def artist_data(artist) -> tuple:

@@ -1,0 +1,21 @@
+"""Fixtures shared by the test modules."""
+
+import pytest
+
+
+@pytest.fixture
+def count_draws(monkeypatch):
+    """Wrap ``app.canvas.draw`` (the full redraw) with a counter; return the list of calls."""
+
+    def attach(app):
+        calls = []
+        original = app.canvas.draw
+
+        def counting_draw(*args, **kwargs):
+            calls.append(args)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(app.canvas, "draw", counting_draw)
+        return calls
+
+    return attach
