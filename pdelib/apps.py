@@ -44,6 +44,34 @@ from .signals import noisy_step
 DIFFUSIVITY_LABELS = {diffusivity(name).title: name for name in DIFFUSIVITIES}
 
 
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is >= ``value`` (axis limits that rarely change)."""
+    value = max(float(value), 1.0)
+    decade = 10.0 ** math.floor(math.log10(value))
+    return next(factor * decade for factor in (1.0, 2.0, 5.0, 10.0) if factor * decade >= value * (1 - 1e-12))
+
+
+def _decade_limits(values: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """Log-axis limits (low, high), widened to whole decades only where ``values`` leave them."""
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size:
+        if values.min() < 1.5 * low:
+            low = 10.0 ** math.floor(math.log10(values.min() / 1.5))
+        if values.max() * 1.5 > high:
+            high = 10.0 ** math.ceil(math.log10(values.max() * 1.5))
+    return low, high
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 cycle', '7 cycles'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """``values`` with non-finite entries replaced by NaN (a gap in the plot)."""
+    return np.where(np.isfinite(values), values, np.nan)
+
+
 class _Canvas(Canvas):
     """ipympl's canvas with its image hand-over fixed (ipympl 0.10.0).
 
@@ -196,6 +224,32 @@ class App:
         for artist in self.animated_artists():
             self.figure.draw_artist(artist)
 
+    def _show_run(self, run: Evolution, title: str) -> None:
+        """Draw an evolution on ``ax_signal`` (``_final_line``) and ``ax_norm`` (``_norm_line``, ``_tv_line``,
+        ``_blowup_marker``). Axis limits grow only when the data leave them, so most updates can blit;
+        a blown-up state is shown divided by its largest value, with the scale in the title."""
+        final = _finite(run.final)  # an overflowed value leaves a gap
+        k = np.arange(run.norms.size)
+        self._norm_line.set_data(k, run.norms)
+        self._tv_line.set_data(k, run.total_variations)
+        measured = np.concatenate([run.norms, run.total_variations])
+        measured = measured[np.isfinite(measured) & (measured > 0)]
+        low, high = float(np.nanmin(final, initial=0.0)), float(np.nanmax(final, initial=0.0))
+        if run.blowup is None:
+            self.ax_signal.set_ylim(min(-0.35, low - 0.1), max(1.35, high + 0.1))
+            self.ax_norm.set_ylim(min(0.5, measured.min() / 1.5), max(60.0, measured.max() * 1.5))
+            self._final_line.set_ydata(final)
+            self._blowup_marker.set_data([], [])
+            self.ax_signal.set_title(title, color=COLORS["black"])
+        else:
+            scale = max(abs(low), abs(high)) or 1.0
+            self.ax_signal.set_ylim(-1.15, 1.15)
+            self.ax_norm.set_ylim(0.5, max(1e10, measured.max() * 10))
+            self._final_line.set_ydata(final / scale)
+            self._blowup_marker.set_data([run.blowup.step], [float(np.nanmax(_finite(run.norms)))])
+            self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: u shown divided by max|u| = {scale:.2g}",
+                                     color=COLORS["vermillion"])
+
     def _set_status(self, text: str, alarm: bool = False) -> None:
         color = COLORS["vermillion"] if alarm else COLORS["black"]
         weight = "bold" if alarm else "normal"
@@ -314,32 +368,9 @@ class TimeStepApp(App):
         self._bound_text.set_text(f"τ* = 2/(L‖D‖²) = {bound:.4f}")
         self._tau_marker.set_data([tau], [0.5])
 
-        final = np.where(np.isfinite(run.final), run.final, np.nan)  # an overflowed value leaves a gap
-        k = np.arange(run.norms.size)
-        self._norm_line.set_data(k, run.norms)
-        self._tv_line.set_data(k, run.total_variations)
-        measured = np.concatenate([run.norms, run.total_variations])
-        measured = measured[np.isfinite(measured) & (measured > 0)]
-        low, high = float(np.nanmin(final, initial=0.0)), float(np.nanmax(final, initial=0.0))
-        if run.blowup is None:
-            # limits grow only when the data leaves them, so most updates can blit
-            self.ax_signal.set_ylim(min(-0.35, low - 0.1), max(1.35, high + 0.1))
-            self.ax_norm.set_ylim(min(0.5, measured.min() / 1.5), max(60.0, measured.max() * 1.5))
-            self._final_line.set_ydata(final)
-            self._blowup_marker.set_data([], [])
-            self.ax_signal.set_title(f"after K = {run.norms.size - 1} steps, time T = {tau * self.steps:.4g}",
-                                     color=COLORS["black"])
-            self._set_status(self.describe(), alarm=self.ratio > 1 and run.total_variations[-1] > run.total_variations[0])
-        else:
-            # the shape of the blown-up state, scaled into view; the scale is in the title
-            scale = max(abs(low), abs(high)) or 1.0
-            self.ax_signal.set_ylim(-1.15, 1.15)
-            self.ax_norm.set_ylim(0.5, max(1e10, measured.max() * 10))
-            self._final_line.set_ydata(final / scale)
-            self._blowup_marker.set_data([run.blowup.step], [float(np.nanmax(_finite(run.norms)))])
-            self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: u shown divided by max|u| = {scale:.2g}",
-                                     color=COLORS["vermillion"])
-            self._set_status(self.describe(), alarm=True)
+        self._show_run(run, f"after K = {run.norms.size - 1} steps, time T = {tau * self.steps:.4g}")
+        alarm = run.blowup is not None or (self.ratio > 1 and run.total_variations[-1] > run.total_variations[0])
+        self._set_status(self.describe(), alarm=alarm)
 
     def animated_artists(self) -> list:
         return [self._tau_marker, self._final_line, self._norm_line, self._tv_line, self._blowup_marker,
@@ -685,27 +716,7 @@ class ActivationApp(App):
                                 color=black if in_sector else red)
 
         # (3) the evolution and (4) its norms, as in TimeStepApp
-        final = np.where(np.isfinite(run.final), run.final, np.nan)
-        k = np.arange(run.norms.size)
-        self._norm_line.set_data(k, run.norms)
-        self._tv_line.set_data(k, run.total_variations)
-        measured = np.concatenate([run.norms, run.total_variations])
-        measured = measured[np.isfinite(measured) & (measured > 0)]
-        low, high = float(np.nanmin(final, initial=0.0)), float(np.nanmax(final, initial=0.0))
-        if run.blowup is None:
-            self.ax_signal.set_ylim(min(-0.35, low - 0.1), max(1.35, high + 0.1))
-            self.ax_norm.set_ylim(min(0.5, measured.min() / 1.5), max(60.0, measured.max() * 1.5))
-            self._final_line.set_ydata(final)
-            self._blowup_marker.set_data([], [])
-            self.ax_signal.set_title(f"after K = {run.norms.size - 1} steps of τ = {self.tau:.4f}", color=black)
-        else:
-            scale = max(abs(low), abs(high)) or 1.0
-            self.ax_signal.set_ylim(-1.15, 1.15)
-            self.ax_norm.set_ylim(0.5, max(1e10, measured.max() * 10))
-            self._final_line.set_ydata(final / scale)
-            self._blowup_marker.set_data([run.blowup.step], [measured.max()])
-            self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: u shown divided by max|u| = {scale:.2g}",
-                                     color=red)
+        self._show_run(run, f"after K = {run.norms.size - 1} steps of τ = {self.tau:.4f}")
         self._set_status(self.describe(), alarm=run.blowup is not None or not run.norm_nonincreasing)
 
     def animated_artists(self) -> list:
@@ -750,34 +761,6 @@ class ActivationApp(App):
             text += (f"; Φ(0) = {offset:.3g} ≠ 0: even a constant signal moves, its ends drift "
                      f"(u₀: {self.signal[0]:.3g} → {final[0]:.3g}, last: {self.signal[-1]:.3g} → {final[-1]:.3g})")
         return text
-
-
-def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 5, 10, 20, 50, ... that is >= ``value`` (axis limits that rarely change)."""
-    value = max(float(value), 1.0)
-    decade = 10.0 ** math.floor(math.log10(value))
-    return next(factor * decade for factor in (1.0, 2.0, 5.0, 10.0) if factor * decade >= value * (1 - 1e-12))
-
-
-def _decade_limits(values: np.ndarray, low: float, high: float) -> tuple[float, float]:
-    """Log-axis limits (low, high), widened to whole decades only where ``values`` leave them."""
-    values = values[np.isfinite(values) & (values > 0)]
-    if values.size:
-        if values.min() < 1.5 * low:
-            low = 10.0 ** math.floor(math.log10(values.min() / 1.5))
-        if values.max() * 1.5 > high:
-            high = 10.0 ** math.ceil(math.log10(values.max() * 1.5))
-    return low, high
-
-
-def _count(number: int, noun: str) -> str:
-    """'1 cycle', '7 cycles'."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _finite(values: np.ndarray) -> np.ndarray:
-    """``values`` with non-finite entries replaced by NaN (a gap in the plot)."""
-    return np.where(np.isfinite(values), values, np.nan)
 
 
 class FSIApp(App):
