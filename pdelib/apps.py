@@ -224,6 +224,22 @@ class App:
         for artist in self.animated_artists():
             self.figure.draw_artist(artist)
 
+    def _build_run_axes(self) -> None:
+        """Create the artists that :meth:`_show_run` updates: the signal ``self.signal`` and the last state on
+        ``ax_signal``, ||u^k|| and TV(u^k) against k (up to ``self.steps``) on ``ax_norm``."""
+        ax = self.ax_signal
+        ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="u⁰ (noisy step)")
+        (self._final_line,) = ax.plot(self.x, self.signal, color=COLORS["blue"], linestyle="-",
+                                      label="last state $u^K$")
+        ax.set(xlabel="grid index i", ylabel="u")
+        ax.legend(loc="upper left")
+        ax = self.ax_norm
+        (self._norm_line,) = ax.semilogy([0], [1], color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
+        (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
+        (self._blowup_marker,) = ax.plot([], [], "X", color=COLORS["vermillion"], markersize=16, label="blow-up")
+        ax.set(xlabel="step k", ylabel="norm, total variation", xlim=(0, self.steps))
+        ax.legend(loc="upper right")
+
     def _show_run(self, run: Evolution, title: str) -> None:
         """Draw an evolution on ``ax_signal`` (``_final_line``) and ``ax_norm`` (``_norm_line``, ``_tv_line``,
         ``_blowup_marker``). Axis limits grow only when the data leave them, so most updates can blit;
@@ -300,20 +316,7 @@ class TimeStepApp(App):
         (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=COLORS["blue"], markersize=16)
         gauge.set_ylim(0, 1)
 
-        ax = self.ax_signal
-        ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="u⁰ (noisy step)")
-        (self._final_line,) = ax.plot(self.x, self.signal, color=COLORS["blue"], linestyle="-",
-                                      label="last state $u^K$")
-        ax.set(xlabel="grid index i", ylabel="u")
-        ax.legend(loc="upper left")
-
-        ax = self.ax_norm
-        (self._norm_line,) = ax.semilogy([0], [1], color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
-        (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
-        (self._blowup_marker,) = ax.plot([], [], "X", color=COLORS["vermillion"], markersize=16,
-                                         label="blow-up")
-        ax.set(xlabel="step k", ylabel="norm, total variation", xlim=(0, self.steps))
-        ax.legend(loc="upper right")
+        self._build_run_axes()
 
     @property
     def bound(self) -> float:
@@ -591,19 +594,7 @@ class ActivationApp(App):
                    self._points, self._noise_bar, self._edge_marks]
         figure.legend(handles=handles, loc="outside upper center", ncols=4, fontsize=11)
 
-        ax = self.ax_signal
-        ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="u⁰ (noisy step)")
-        (self._final_line,) = ax.plot(self.x, self.signal, color=COLORS["blue"], linestyle="-",
-                                      label="last state $u^K$")
-        ax.set(xlabel="grid index i", ylabel="u")
-        ax.legend(loc="upper left")
-
-        ax = self.ax_norm
-        (self._norm_line,) = ax.semilogy([0], [1], color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
-        (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
-        (self._blowup_marker,) = ax.plot([], [], "X", color=red, markersize=16, label="blow-up")
-        ax.set(xlabel="step k", ylabel="norm, total variation", xlim=(0, self.steps))
-        ax.legend(loc="upper right")
+        self._build_run_axes()
 
     # -- reacting -------------------------------------------------------------------------------------
 
