@@ -113,7 +113,7 @@ def test_plan_for_the_digest_example():
     assert plan.explicit_steps == 24 and plan.time == 100.0
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(time=st.floats(1e-3, 1e5), tau_max=st.floats(1e-3, 2.0), cycles=st.integers(1, 50))
 def test_plan_reaches_the_time_exactly_with_the_shortest_stable_cycles(time, tau_max, cycles):
     plan = plan_fsi(time, tau_max, cycles)
