@@ -1,6 +1,11 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures and settings shared by the test modules."""
 
 import pytest
+from hypothesis import settings
+
+# No per-example time limit: the machines are shared and timing is noisy (speed lives in benchmarks/).
+settings.register_profile("course", deadline=None)
+settings.load_profile("course")
 
 
 @pytest.fixture
