@@ -13,6 +13,8 @@ Chapter map (each module names its chapter):
 * :mod:`pdelib.network` -- torch diffusion blocks (02); imports torch when first used
 * :mod:`pdelib.fsi` -- FSI cycles, stopping times, accuracy study (04)
 * :mod:`pdelib.fsi_network` -- FSI as a ResNet with skips two layers back (04); imports torch
+* :mod:`pdelib.implicit` -- semi-implicit (banded LAPACK), fixed-point and Jacobi solvers (05); imports scipy
+* :mod:`pdelib.recurrent_network` -- the fixed-point iteration as a recurrent network (05); imports torch
 * :mod:`pdelib.plots` and :mod:`pdelib.apps` -- figures and widget apps; import matplotlib when used
 
 ``import pdelib`` imports numpy only.
@@ -78,7 +80,7 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("apps", "fsi_network", "network", "plots", "trainable_activation")
+_LAZY_MODULES = ("apps", "fsi_network", "implicit", "network", "plots", "recurrent_network", "trainable_activation")
 
 
 def __getattr__(name: str):
