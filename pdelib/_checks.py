@@ -61,3 +61,10 @@ def check_signal(u: object, name: str = "u", size: int | None = None) -> np.ndar
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite: it contains NaN or infinite values")
     return array
+
+
+def check_inplace_signal(u: object, size: int) -> np.ndarray:
+    """Return ``u`` if it is a float64 numpy array of shape (size,) that a solver may overwrite, else raise."""
+    if not isinstance(u, np.ndarray) or u.dtype != np.float64 or u.shape != (size,):
+        raise TypeError(f"u must be a float64 numpy array of shape ({size},) to be advanced in place")
+    return u

@@ -224,6 +224,32 @@ class App:
         for artist in self.animated_artists():
             self.figure.draw_artist(artist)
 
+    def _build_gauge(self, gauge, label: str) -> None:
+        """Create the tau gauge on ``gauge``: stable range green, unstable red, the bound tau* as a line."""
+        self.ax_gauge = gauge
+        gauge.set_yticks([])
+        gauge.grid(False)
+        gauge.set_xlabel(label)
+        self._stable_band = gauge.axvspan(0, 1, color=COLORS["green"], alpha=0.25, linewidth=0)
+        self._unstable_band = gauge.axvspan(1, 2, color=COLORS["vermillion"], alpha=0.25, linewidth=0)
+        self._bound_line = gauge.axvline(1, color=COLORS["black"], linewidth=2.5)
+        self._bound_text = gauge.text(1, 1.05, "", transform=gauge.get_xaxis_transform(), ha="center",
+                                      va="bottom", fontsize=12)
+        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=COLORS["blue"], markersize=16)
+        gauge.set_ylim(0, 1)
+
+    def _draw_gauge(self, bound: float, tau: float) -> None:
+        """Show tau (triangle) against the bound tau* on a gauge spanning 0 .. 1.65 tau*."""
+        self.ax_gauge.set_xlim(0, 1.65 * bound)
+        self._stable_band.set_x(0)
+        self._stable_band.set_width(bound)
+        self._unstable_band.set_x(bound)
+        self._unstable_band.set_width(0.6 * bound)
+        self._bound_line.set_xdata([bound, bound])
+        self._bound_text.set_x(bound)
+        self._bound_text.set_text(f"τ* = 2/(L‖D‖²) = {bound:.4f}")
+        self._tau_marker.set_data([tau], [0.5])
+
     def _build_run_axes(self) -> None:
         """Create the artists that :meth:`_show_run` updates: the signal ``self.signal`` and the last state on
         ``ax_signal``, ||u^k|| and TV(u^k) against k (up to ``self.steps``) on ``ax_norm``."""
@@ -304,17 +330,7 @@ class TimeStepApp(App):
         axes = figure.subplot_mosaic([["gauge", "gauge"], ["signal", "norm"]], height_ratios=(1, 5),
                                      width_ratios=(3, 2))
         gauge, self.ax_signal, self.ax_norm = axes["gauge"], axes["signal"], axes["norm"]
-        self.ax_gauge = gauge
-        gauge.set_yticks([])
-        gauge.grid(False)
-        gauge.set_xlabel("time step τ")
-        self._stable_band = gauge.axvspan(0, 1, color=COLORS["green"], alpha=0.25, linewidth=0)
-        self._unstable_band = gauge.axvspan(1, 2, color=COLORS["vermillion"], alpha=0.25, linewidth=0)
-        self._bound_line = gauge.axvline(1, color=COLORS["black"], linewidth=2.5)
-        self._bound_text = gauge.text(1, 1.05, "", transform=gauge.get_xaxis_transform(), ha="center",
-                                      va="bottom", fontsize=12)
-        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=COLORS["blue"], markersize=16)
-        gauge.set_ylim(0, 1)
+        self._build_gauge(gauge, "time step τ")
 
         self._build_run_axes()
 
@@ -360,16 +376,7 @@ class TimeStepApp(App):
 
     def redraw(self) -> None:
         run, bound, tau = self.run, self.bound, self.controls["tau"].value
-        gauge = self.ax_gauge
-        gauge.set_xlim(0, 1.65 * bound)
-        self._stable_band.set_x(0)
-        self._stable_band.set_width(bound)
-        self._unstable_band.set_x(bound)
-        self._unstable_band.set_width(0.6 * bound)
-        self._bound_line.set_xdata([bound, bound])
-        self._bound_text.set_x(bound)
-        self._bound_text.set_text(f"τ* = 2/(L‖D‖²) = {bound:.4f}")
-        self._tau_marker.set_data([tau], [0.5])
+        self._draw_gauge(bound, tau)
 
         self._show_run(run, f"after K = {run.norms.size - 1} steps, time T = {tau * self.steps:.4g}")
         alarm = run.blowup is not None or (self.ratio > 1 and run.total_variations[-1] > run.total_variations[0])
@@ -829,17 +836,7 @@ class FSIApp(App):
         self.ax_signal, self.ax_norm = axes["signal"], axes["norm"]
         blue, red, purple = COLORS["blue"], COLORS["vermillion"], COLORS["purple"]
 
-        gauge = self.ax_gauge
-        gauge.set_yticks([])
-        gauge.grid(False)
-        gauge.set_xlabel("inner time step τ")
-        self._stable_band = gauge.axvspan(0, 1, color=COLORS["green"], alpha=0.25, linewidth=0)
-        self._unstable_band = gauge.axvspan(1, 2, color=red, alpha=0.25, linewidth=0)
-        self._bound_line = gauge.axvline(1, color=COLORS["black"], linewidth=2.5)
-        self._bound_text = gauge.text(1, 1.05, "", transform=gauge.get_xaxis_transform(), ha="center",
-                                      va="bottom", fontsize=12)
-        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=blue, markersize=16)
-        gauge.set_ylim(0, 1)
+        self._build_gauge(self.ax_gauge, "inner time step τ")
 
         cost = self.ax_cost
         cost.set_xscale("log")
@@ -954,16 +951,7 @@ class FSIApp(App):
         tau, n = self.controls["tau"].value, self.controls["cycle_length"].value
         red, black = COLORS["vermillion"], COLORS["black"]
 
-        gauge = self.ax_gauge
-        gauge.set_xlim(0, 1.65 * bound)
-        self._stable_band.set_x(0)
-        self._stable_band.set_width(bound)
-        self._unstable_band.set_x(bound)
-        self._unstable_band.set_width(0.6 * bound)
-        self._bound_line.set_xdata([bound, bound])
-        self._bound_text.set_x(bound)
-        self._bound_text.set_text(f"τ* = 2/(L‖D‖²) = {bound:.4f}")
-        self._tau_marker.set_data([tau], [0.5])
+        self._draw_gauge(bound, tau)
 
         for name, steps in (("fsi", self.cycles_needed * n), ("plain", self.plain_steps_needed)):
             bar, text = self._bars[name], self._bar_texts[name]

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice, check_int, check_positive, check_signal
+from ._checks import check_choice, check_inplace_signal, check_int, check_positive, check_signal
 from .explicit import GROWTH_LIMIT, BlowUp, ExplicitScheme, stability_bound
 from .fluxes import Flux, check_flux
-from .measures import total_variation
+from .measures import euclidean_norm, total_variation
 from .operators import DerivativeOperator, check_operator
 
 #: Methods compared by :func:`steps_to_accuracy`.
@@ -213,8 +213,7 @@ class FSIScheme:
 
         The fast loop: no measurements, no blow-up check.
         """
-        if not isinstance(u, np.ndarray) or u.dtype != np.float64 or u.shape != (self.operator.size,):
-            raise TypeError(f"u must be a float64 numpy array of shape ({self.operator.size},) to be advanced in place")
+        check_inplace_signal(u, self.operator.size)
         cycles = check_int(cycles, "cycles", 0)
         with np.errstate(all="ignore"):
             for _ in range(cycles):
@@ -259,7 +258,7 @@ class FSIScheme:
         n = self.cycle_length
         norms = np.empty(cycles * n + 1)
         variations = np.empty(cycles * n + 1)
-        norms[0] = initial = np.sqrt(np.dot(u, u))
+        norms[0] = initial = euclidean_norm(u)
         variations[0] = total_variation(u)
         recorded_steps, states = [0], [u.copy()]
         blowup = None
@@ -272,7 +271,7 @@ class FSIScheme:
                     self._extrapolated_step(alpha, current, previous)
                     current, previous = previous, current
                     k += 1
-                    norms[k] = norm = np.sqrt(np.dot(current, current))
+                    norms[k] = norm = euclidean_norm(current)
                     variations[k] = total_variation(current)
                     if not np.isfinite(norm) or norm > growth_limit * initial:
                         blowup = BlowUp(step=k, norm=float(norm), growth=float(norm / initial))

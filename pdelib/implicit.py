@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from ._checks import check_int, check_positive, check_signal
+from ._checks import check_inplace_signal, check_int, check_positive, check_signal
 from .diffusivities import Diffusivity
 from .explicit import _BLOCK, Evolution
 from .fluxes import Flux, check_flux
@@ -314,8 +314,7 @@ class SemiImplicitScheme:
 
     def advance(self, u: np.ndarray, steps: int) -> np.ndarray:
         """Overwrite ``u`` (float64, length N) with u^{k+steps}: the fast loop, no measurements."""
-        if not isinstance(u, np.ndarray) or u.dtype != np.float64 or u.shape != (self.operator.size,):
-            raise TypeError(f"u must be a float64 numpy array of shape ({self.operator.size},) to be advanced in place")
+        check_inplace_signal(u, self.operator.size)
         steps = check_int(steps, "steps", 0)
         with np.errstate(all="ignore"):
             for _ in range(steps):
