@@ -32,7 +32,7 @@ from .measures import euclidean_norm, total_variation
 from .operators import DerivativeOperator, check_operator
 
 #: Methods compared by :func:`steps_to_accuracy`.
-METHODS = ("fsi", "explicit")
+METHODS = ("fsi", "explicit", "semi-implicit")
 
 
 def fsi_weights(cycle_length: int) -> np.ndarray:
@@ -443,17 +443,17 @@ class AccuracyResult:
 
     Attributes
     ----------
-    method : {"fsi", "explicit"}
+    method : {"fsi", "explicit", "semi-implicit"}
     time : float
         Stopping time T.
     explicit_steps : int
-        Explicit steps used (the depth of the equivalent network): K, or M n for FSI.
+        Steps used (the depth of the equivalent network): K explicit or semi-implicit steps, or M n for FSI.
     tau : float
-        Step size of the explicit steps.
+        Step size of those steps.
     error : float
         :func:`relative_max_error` of the run against the reference solution.
     cycles, cycle_length : int or None
-        FSI: the number M of cycles and their length n; None for the explicit scheme.
+        FSI: the number M of cycles and their length n; None for the other methods.
     """
 
     method: str
@@ -475,12 +475,14 @@ def steps_to_accuracy(
     reference: np.ndarray | None = None,
     max_steps: int = 10**6,
 ) -> AccuracyResult:
-    """The fewest explicit steps with which a method reaches u(T) to within ``tolerance`` (chapter 04).
+    """The fewest steps with which a method reaches u(T) to within ``tolerance`` (chapters 04, 05).
 
     Error: :func:`relative_max_error` against ``reference`` (by default :func:`reference_solution`).
 
     * ``"explicit"``: K steps of tau = T / K, K >= ceil(T / tau*) so that tau <= tau*.
     * ``"fsi"``: M cycles planned by :func:`plan_fsi` with tau_max = tau*, costing M n steps.
+    * ``"semi-implicit"``: K semi-implicit steps of tau = T / K, any K >= 1
+      (:class:`pdelib.implicit.SemiImplicitScheme`; each step is a linear solve).
 
     The count (K, or M) starts at its smallest stable value, doubles until the error is small enough and
     is then bisected, assuming the error decreases as the count grows. The result is the smallest count
@@ -496,7 +498,7 @@ def steps_to_accuracy(
         g and D.
     tolerance : float
         Largest accepted error > 0, e.g. 1e-2.
-    method : {"fsi", "explicit"}, default "fsi"
+    method : {"fsi", "explicit", "semi-implicit"}, default "fsi"
     reference : array of shape (N,), optional
         u(T) if already computed; pass it when comparing both methods.
     max_steps : int, default 10**6
@@ -516,8 +518,14 @@ def steps_to_accuracy(
     def run(count: int) -> AccuracyResult:
         """The explicit scheme with K = count steps, or FSI with M = count cycles."""
         u = u0.copy()
-        if method == "explicit":
-            ExplicitScheme(time / count, diffusivity, operator).advance(u, count)
+        if method in ("explicit", "semi-implicit"):
+            if method == "explicit":
+                scheme = ExplicitScheme(time / count, diffusivity, operator)
+            else:
+                from .implicit import SemiImplicitScheme  # scipy and numba only when asked for
+
+                scheme = SemiImplicitScheme(time / count, diffusivity, operator)
+            scheme.advance(u, count)
             return AccuracyResult(method, time, count, time / count, relative_max_error(u, reference, u0))
         plan = plan_fsi(time, bound, count)
         FSIScheme(plan.tau, plan.cycle_length, diffusivity, operator).advance(u, count)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import pdelib
-from pdelib import DIFFUSIVITIES, DerivativeOperator, Evolution, diffusivity
+from pdelib import DIFFUSIVITIES, DerivativeOperator, Evolution, diffusivity, reference_solution, relative_max_error, steps_to_accuracy
 from pdelib.implicit import (
     FixedPointSolver,
     SemiImplicitScheme,
@@ -218,3 +218,21 @@ def test_methods_reject_bad_inputs():
         jacobi_iteration(np.zeros(64), 1.0, LINEAR, D1_64, iterations=0)
     with pytest.raises(ValueError, match="reference must have length 64"):
         jacobi_iteration(np.zeros(64), 1.0, LINEAR, D1_64, reference=np.zeros(3))
+
+
+def test_semi_implicit_reaches_a_late_time_in_fewer_steps_than_fsi():
+    """Chapter 05's claim: at T = 1000 the semi-implicit scheme needs far fewer steps than FSI and explicit."""
+    g = pdelib.diffusivity("perona-malik", contrast=0.1)
+    D = pdelib.DerivativeOperator(1, 256)
+    u0 = pdelib.noisy_step(256)
+    reference = reference_solution(u0, 1000.0, g, D)
+    counts = {
+        method: steps_to_accuracy(u0, 1000.0, g, D, 1e-2, method, reference)
+        for method in ("explicit", "fsi", "semi-implicit")
+    }
+    assert counts["semi-implicit"].error <= 1e-2
+    assert counts["explicit"].explicit_steps == 2000
+    assert counts["semi-implicit"].explicit_steps * 3 < counts["fsi"].explicit_steps
+    fewer = counts["semi-implicit"].explicit_steps - 1  # one step fewer is not accurate enough
+    u = SemiImplicitScheme(1000.0 / fewer, g, D).advance(u0.copy(), fewer)
+    assert relative_max_error(u, reference, u0) > 1e-2
