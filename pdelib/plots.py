@@ -8,7 +8,7 @@ Functions here draw; all numbers come from the solvers in the other modules.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import matplotlib as mpl
 import numpy as np
@@ -19,6 +19,9 @@ from matplotlib.figure import Figure
 from .diffusivities import Diffusivity, diffusivity
 from .fluxes import Flux
 from .explicit import Evolution
+
+if TYPE_CHECKING:  # pdelib.implicit imports scipy and numba: only for the annotation
+    from .implicit import IterationResult
 
 #: Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
 COLORS = {
@@ -171,6 +174,30 @@ def plot_steps_against_time(results: dict[str, Sequence]) -> Figure:
                     color=COLORS["grey"])
     ax.set(xlabel="stopping time T", ylabel="explicit steps (layers)", title="steps to reach T at error ≤ 1e-2")
     ax.legend(loc="upper left")
+    return figure
+
+
+@course_style()
+def plot_iteration_errors(results: dict[str, IterationResult], scale: float = 1.0,
+                          title: str = "inner iterations of one implicit step") -> Figure:
+    """Iterate errors against the iteration l on a log scale, one line per solver run (chapter 05).
+
+    ``results`` maps a label to an :class:`pdelib.implicit.IterationResult` whose ``history`` holds errors
+    (e.g. ``FixedPointSolver.solve(..., reference=x)`` or ``jacobi_iteration``); they are divided by
+    ``scale`` (e.g. ||u^k||). A diverged run ends in a red cross.
+    """
+    figure, (ax,) = new_figure(7.5, 4.6)
+    styles = ["-", "--", "-.", ":"]
+    for index, (label, result) in enumerate(results.items()):
+        errors = result.history / scale
+        errors = np.where(np.isfinite(errors) & (errors < 1e200), errors, np.nan)
+        color = CYCLE[index % len(CYCLE)]
+        ax.semilogy(np.arange(errors.size), errors, color=color, linestyle=styles[index % len(styles)], label=label)
+        if result.diverged:
+            last = np.flatnonzero(np.isfinite(errors))[-1]
+            ax.plot(last, errors[last], "X", color=COLORS["vermillion"], markersize=14)
+    ax.set(xlabel="iteration ℓ", ylabel="error relative to ‖uᵏ‖", title=title)
+    ax.legend(loc="best")
     return figure
 
 

@@ -236,3 +236,24 @@ def test_semi_implicit_reaches_a_late_time_in_fewer_steps_than_fsi():
     fewer = counts["semi-implicit"].explicit_steps - 1  # one step fewer is not accurate enough
     u = SemiImplicitScheme(1000.0 / fewer, g, D).advance(u0.copy(), fewer)
     assert relative_max_error(u, reference, u0) > 1e-2
+
+
+def test_fixed_point_errors_against_a_reference_shrink_by_tau_over_threshold():
+    """Linear diffusion: the error of v^l contracts by tau lambda_max = tau / threshold per iteration."""
+    D = DerivativeOperator(1, 64)
+    g = diffusivity("linear")
+    u = pdelib.noisy_step(64, noise=0.2)
+    threshold = fixed_point_threshold(1.0, D)
+    for ratio in (0.5, 0.9):
+        tau = ratio * threshold
+        exact = SemiImplicitScheme(tau, g, D).step(u)
+        result = FixedPointSolver(tau, g, D).solve(u, 400, 1e-12, reference=exact)
+        assert result.converged and not result.diverged
+        assert result.history.size == result.iterations + 1  # l = 0 .. iterations
+        assert result.history[0] == pytest.approx(np.linalg.norm(u - exact))
+        assert np.allclose(result.solution, exact, atol=1e-10)
+        assert result.rate() == pytest.approx(ratio, rel=0.05)
+    tau = 1.1 * threshold
+    exact = SemiImplicitScheme(tau, g, D).step(u)
+    result = FixedPointSolver(tau, g, D).solve(u, 2000, reference=exact)
+    assert result.diverged and result.history[-1] > 1e6 * result.history[0]

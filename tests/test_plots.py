@@ -74,6 +74,29 @@ def test_steps_against_time_draws_both_methods_and_two_guides():
     assert {text.get_text() for text in ax.texts} == {"∝ T", "∝ √T"}
 
 
+def iteration_results():
+    """Fixed point just below and above its threshold, and Jacobi, on one implicit linear step (chapter 05)."""
+    from pdelib.implicit import FixedPointSolver, SemiImplicitScheme, jacobi_iteration
+
+    signal = pdelib.noisy_step(SIZE, seed=4)
+    g, D = pdelib.diffusivity("linear"), pdelib.DerivativeOperator(1, SIZE)
+    results = {}
+    for tau in (0.24, 0.3):
+        exact = SemiImplicitScheme(tau, g, D).step(signal)
+        results[f"fixed point τ = {tau}"] = FixedPointSolver(tau, g, D).solve(signal, 200, stop=False, reference=exact)
+    results["Jacobi τ = 2"] = jacobi_iteration(signal, 2.0, g, D, 200)
+    return results
+
+
+def test_iteration_errors_mark_the_diverged_run():
+    results = iteration_results()
+    (ax,) = plots.plot_iteration_errors(results, scale=np.linalg.norm(pdelib.noisy_step(SIZE, seed=4))).axes
+    assert [line.get_label() for line in ax.lines if not line.get_label().startswith("_")] == list(results)
+    crosses = [line for line in ax.lines if line.get_marker() == "X"]
+    assert len(crosses) == 1 and results["fixed point τ = 0.3"].diverged
+    assert ax.get_yscale() == "log"
+
+
 def make_figures(runs):
     """name -> (figure, expected number of axes) for every figure function of pdelib.plots."""
     signal = pdelib.noisy_step(SIZE, seed=2)
@@ -87,12 +110,13 @@ def make_figures(runs):
         "new_figure": (plots.new_figure(6, 3, ncols=3)[0], 3),
         "steps_against_time": (plots.plot_steps_against_time(accuracy_results()), 1),
         "flux_gallery": (plots.plot_flux_gallery(GALLERY), 4),
+        "iteration_errors": (plots.plot_iteration_errors(iteration_results()), 1),
     }
 
 
 FIGURES = ["diffusivities", "diffusivities-all", "signals", "time_step_study", "time_step_study-one-run",
-           "steps_against_time", "flux_gallery", "new_figure"]
-PLOTS = FIGURES[:7]  # the functions that draw and label (new_figure returns empty axes)
+           "steps_against_time", "flux_gallery", "iteration_errors", "new_figure"]
+PLOTS = FIGURES[:8]  # the functions that draw and label (new_figure returns empty axes)
 
 
 @pytest.fixture(scope="module")

@@ -436,3 +436,9 @@ def activation_notebook():
 def fsi_notebook():
     """The chapter-04 notebook (the FSI widget)."""
     return chapter_notebook("04")
+
+
+@pytest.fixture(scope="session")
+def implicit_notebook():
+    """The chapter-05 notebook (the implicit-step widget)."""
+    return chapter_notebook("05")

@@ -9,6 +9,8 @@
   the custom activation pulled to its minimum (a negative tail: outside the sector) shows a blow-up.
 * ``test_fsi_tau_past_the_bound_shows_blowup``: in chapter 04, the FSI app's tau slider at its
   maximum (1.6 tau*) shows a blow-up.
+* ``test_fixed_point_past_its_threshold_diverges``: in chapter 05, the implicit-step app's tau slider
+  at its maximum (100, far above 1/||D||^2) makes the status report the fixed point's divergence.
 
 Run: ``python -m pytest -p no:nbval -o addopts="" tests/browser -v`` (``-m browser`` selects them
 elsewhere); ``PDELIB_NOTEBOOK_DIR`` points at another notebook folder.
@@ -138,20 +140,20 @@ def test_time_step_slider_shows_blowup(time_step_notebook, lab):
     lab.tick("slider", start)
 
 
-def slider_to_blowup(lab, notebook: str, control: str, key: str, goal: str) -> None:
+def slider_to_blowup(lab, notebook: str, control: str, key: str, goal: str, alarm: str = BLOWUP) -> None:
     """Run ``notebook``, press ``key`` on the app's ``control`` slider: the status reports a blow-up
-    and the figure changes."""
+    (the word ``alarm``) and the figure changes."""
     lab.open(notebook)
     lab.run_all()
     lab.check_outputs()
     start = time.monotonic()
     app = RenderedApp(lab, control)
     initial = app.wait_status(bool, "the status line to be filled")
-    if BLOWUP in initial:
+    if alarm in initial:
         lab.fail(f"the app starts in a blow-up: {initial!r}")
     before = app.settled_figure("before")
     app.press(key, goal)
-    blown = app.wait_status(lambda text: BLOWUP in text, f"{BLOWUP!r} in the status line after {key} on {control}")
+    blown = app.wait_status(lambda text: alarm in text, f"{alarm!r} in the status line after {key} on {control}")
     after = app.settled_figure("blowup", unlike=before)
     changed = changed_fraction(before, after)
     assert changed > 0.001, f"figure hardly changed by the blow-up ({changed:.2%} of pixels; status {blown!r})"
@@ -164,3 +166,7 @@ def test_activation_shape_leaving_the_sector_shows_blowup(activation_notebook, l
 
 def test_fsi_tau_past_the_bound_shows_blowup(fsi_notebook, lab):
     slider_to_blowup(lab, fsi_notebook, TAU, KEY_MAX, "max")
+
+
+def test_fixed_point_past_its_threshold_diverges(implicit_notebook, lab):
+    slider_to_blowup(lab, implicit_notebook, TAU, KEY_MAX, "max", alarm="DIVERGES")
