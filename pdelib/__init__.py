@@ -14,7 +14,10 @@ Chapter map (each module names its chapter):
 * :mod:`pdelib.fsi` -- FSI cycles, stopping times, accuracy study (04)
 * :mod:`pdelib.fsi_network` -- FSI as a ResNet with skips two layers back (04); imports torch
 * :mod:`pdelib.implicit` -- semi-implicit (banded LAPACK), fixed-point and Jacobi solvers (05); imports scipy
+* :mod:`pdelib.tridiagonal` -- the compiled tridiagonal solve of the first-order semi-implicit step (05)
 * :mod:`pdelib.recurrent_network` -- the fixed-point iteration as a recurrent network (05); imports torch
+* :mod:`pdelib.multigrid` -- geometric multigrid in 1D and 2D: smoothers, restriction, prolongation, V/W/FMG (06)
+* :mod:`pdelib.unet` -- the V-cycle as a U-net, restriction tied to prolongation or not (06); imports torch
 * :mod:`pdelib.plots` and :mod:`pdelib.apps` -- figures and widget apps; import matplotlib when used
 
 ``import pdelib`` imports numpy only.
@@ -80,7 +83,17 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("apps", "fsi_network", "implicit", "network", "plots", "recurrent_network", "trainable_activation")
+_LAZY_MODULES = (
+    "apps",
+    "fsi_network",
+    "implicit",
+    "multigrid",
+    "network",
+    "plots",
+    "recurrent_network",
+    "trainable_activation",
+    "unet",
+)
 
 
 def __getattr__(name: str):

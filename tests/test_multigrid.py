@@ -1,0 +1,510 @@
+"""Tests of pdelib.multigrid: transfer operators, Galerkin stencils, smoothers, V/W-cycles and FMG
+(chapter 06; digest §7 and §9.11)."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from pdelib.multigrid import (
+    MAX_DIRECT_UNKNOWNS,
+    MultigridSolver,
+    apply_stencil,
+    galerkin_stencil,
+    max_depth,
+    prolong,
+    restrict,
+    smooth,
+    stencil_matrix,
+)
+
+POISSON_1D = np.array([-1.0, 2.0, -1.0])
+POISSON_2D = np.array([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]])
+
+# Digest §7: 1D Poisson, Dirichlet, weighted Jacobi 2/3, full weighting, linear interpolation, Galerkin,
+# coarsest grid solved exactly; asymptotic error reduction per cycle at N = 63, 255, 1023.
+TABLE = {
+    ("V", 1, 1): (0.189, 0.191, 0.195),
+    ("V", 2, 1): (0.108, 0.110, 0.112),
+    ("V", 2, 2): (0.087, 0.088, 0.089),
+    ("W", 1, 1): (0.115, 0.115, 0.115),
+    ("W", 2, 1): (0.078, 0.078, 0.078),
+}
+SIZES = (63, 255, 1023)
+
+
+def jacobi_solver(size, dimension=1, **options):
+    return MultigridSolver(size, dimension=dimension, smoother="jacobi", **options)
+
+
+def transfer_matrices(n, dimension):
+    """Dense R (coarse x fine) and P (fine x coarse) from restrict/prolong applied to unit vectors."""
+    fine, coarse = (2 * n + 1) ** dimension, n**dimension
+    R = np.stack([restrict(e.reshape((2 * n + 1,) * dimension)).ravel() for e in np.eye(fine)], axis=1)
+    P = np.stack([prolong(e.reshape((n,) * dimension)).ravel() for e in np.eye(coarse)], axis=1)
+    return R, P
+
+
+def manufactured(x):
+    """a(x) = e^x sin(pi x) and -a''(x)."""
+    a = np.exp(x) * np.sin(np.pi * x)
+    minus_second = -np.exp(x) * ((1 - np.pi**2) * np.sin(np.pi * x) + 2 * np.pi * np.cos(np.pi * x))
+    return a, minus_second
+
+
+# -- transfer operators and Galerkin stencils ------------------------------------------------------
+
+
+def test_restrict_and_prolong_examples():
+    np.testing.assert_allclose(restrict(np.array([0.0, 4.0, 0.0, 4.0, 0.0])), [2.0, 2.0])
+    np.testing.assert_allclose(prolong(np.array([2.0, 4.0])), [1.0, 2.0, 3.0, 4.0, 2.0])
+    np.testing.assert_allclose(restrict(np.ones((3, 3))), [[1.0]])
+    np.testing.assert_allclose(prolong(np.ones((1, 1))), [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
+
+
+@pytest.mark.parametrize("dimension", [1, 2])
+def test_transfers_are_exact_for_linear_functions(dimension):
+    """Full weighting maps samples of a linear g (bilinear in 2D) to its coarse samples; linear interpolation
+    reproduces g except at the two end points, where it assumes the Dirichlet value g = 0 beyond the grid."""
+    n = 7
+    coarse = 3.0 * np.arange(1, n + 1) / (n + 1) - 1.0
+    fine = 3.0 * np.arange(1, 2 * n + 2) / (2 * n + 2) - 1.0
+    if dimension == 2:
+        coarse, fine = np.outer(coarse, coarse), np.outer(fine, fine)
+    inner = (slice(1, -1),) * dimension
+    np.testing.assert_allclose(restrict(fine), coarse, atol=1e-14)
+    np.testing.assert_allclose(prolong(coarse)[inner], fine[inner], atol=1e-14)
+    assert not np.allclose(prolong(coarse), fine)
+
+
+@settings(max_examples=40)
+@given(n=st.integers(1, 20), data=st.data())
+def test_prolongation_is_twice_the_adjoint_of_restriction_1d(n, data):
+    """Dot-product test: <R r, e> = <r, P e> / 2 for all r, e, i.e. P = 2 R^T."""
+    values = st.floats(-1e3, 1e3)
+    r = data.draw(arrays(np.float64, 2 * n + 1, elements=values))
+    e = data.draw(arrays(np.float64, n, elements=values))
+    left, right = np.dot(restrict(r), e), np.dot(r, prolong(e)) / 2
+    assert left == pytest.approx(right, rel=1e-12, abs=1e-9)
+
+
+@settings(max_examples=40)
+@given(n=st.integers(1, 8), data=st.data())
+def test_prolongation_is_four_times_the_adjoint_of_restriction_2d(n, data):
+    """<R r, e> = <r, P e> / 4: P = 4 R^T for the tensor-product transfers."""
+    values = st.floats(-1e3, 1e3)
+    r = data.draw(arrays(np.float64, (2 * n + 1, 2 * n + 1), elements=values))
+    e = data.draw(arrays(np.float64, (n, n), elements=values))
+    left, right = np.sum(restrict(r) * e), np.sum(r * prolong(e)) / 4
+    assert left == pytest.approx(right, rel=1e-12, abs=1e-8)
+
+
+@pytest.mark.parametrize("dimension, factor", [(1, 2.0), (2, 4.0)])
+def test_transfer_matrices_are_adjoint(dimension, factor):
+    R, P = transfer_matrices(5, dimension)
+    np.testing.assert_array_equal(P, factor * R.T)
+
+
+def test_galerkin_of_1d_poisson_is_the_rediscretised_operator():
+    """R A_h P = A_{2h}: [-1, 2, -1]/h^2 becomes [-1, 2, -1]/(2h)^2."""
+    h = 1.0 / 64
+    np.testing.assert_allclose(galerkin_stencil(POISSON_1D / h**2), POISSON_1D / (2 * h) ** 2, rtol=1e-14)
+
+
+def test_galerkin_of_2d_poisson_is_the_nine_point_stencil():
+    """The 5-point Laplacian becomes (1/(4 H^2)) [-1 -2 -1; -2 12 -2; -1 -2 -1] with H = 2h."""
+    h = 1.0 / 32
+    expected = np.array([[-1.0, -2.0, -1.0], [-2.0, 12.0, -2.0], [-1.0, -2.0, -1.0]]) / (4 * (2 * h) ** 2)
+    np.testing.assert_allclose(galerkin_stencil(POISSON_2D / h**2), expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dimension", [1, 2])
+def test_galerkin_stencil_is_the_matrix_product_including_the_boundary(dimension):
+    """For any (also non-symmetric) stencil, the coarse stencil's matrix equals R A P on a grid with boundaries."""
+    rng = np.random.default_rng(dimension)
+    stencil = rng.normal(size=(3,) * dimension)
+    stencil[(1,) * dimension] = 5.0
+    n = 3
+    R, P = transfer_matrices(n, dimension)
+    np.testing.assert_allclose(
+        stencil_matrix(galerkin_stencil(stencil), n), R @ stencil_matrix(stencil, 2 * n + 1) @ P, atol=1e-14
+    )
+
+
+@pytest.mark.parametrize("dimension, size", [(1, 9), (2, 5)])
+def test_apply_stencil_matches_the_dense_matrix(dimension, size):
+    rng = np.random.default_rng(3)
+    stencil = rng.normal(size=(3,) * dimension)
+    stencil[(1,) * dimension] = 4.0
+    u = rng.normal(size=(size,) * dimension)
+    np.testing.assert_allclose(
+        apply_stencil(stencil, u).ravel(), stencil_matrix(stencil, size) @ u.ravel(), rtol=1e-13, atol=1e-13
+    )
+
+
+# -- smoothers ---------------------------------------------------------------------------------
+
+
+def sequential_gauss_seidel(stencil, u, f, colours):
+    """Reference: point-by-point Gauss-Seidel over the sub-lattices in order (plain Python loops)."""
+    u = np.pad(u.copy(), 1)
+    dimension = stencil.ndim
+    size = f.shape[0]
+    centre = (1,) * dimension
+    for parity in colours:
+        for point in np.ndindex(f.shape):
+            if any(i % 2 != p for i, p in zip(point, parity)):
+                continue
+            total = f[point]
+            for entry in np.ndindex(stencil.shape):
+                if entry != centre:
+                    total -= stencil[entry] * u[tuple(i + a for i, a in zip(point, entry))]
+            u[tuple(i + 1 for i in point)] = total / stencil[centre]
+    return u[(slice(1, size + 1),) * dimension]
+
+
+@pytest.mark.parametrize(
+    "dimension, colours", [(1, [(0,), (1,)]), (2, [(0, 0), (1, 1), (0, 1), (1, 0)])], ids=["1d", "2d"]
+)
+@pytest.mark.parametrize("size", [1, 4, 7])
+def test_red_black_sweep_is_gauss_seidel_in_colour_order(dimension, colours, size):
+    rng = np.random.default_rng(size)
+    stencil = rng.normal(size=(3,) * dimension)
+    stencil[(1,) * dimension] = 6.0
+    u, f = rng.normal(size=(2,) + (size,) * dimension)
+    expected = sequential_gauss_seidel(stencil, u, f, colours)
+    np.testing.assert_allclose(smooth(u, f, stencil, smoother="red-black"), expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("dimension", [1, 2])
+def test_jacobi_sweep_formula(dimension):
+    rng = np.random.default_rng(7)
+    stencil = POISSON_2D if dimension == 2 else POISSON_1D
+    u, f = rng.normal(size=(2,) + (6,) * dimension)
+    expected = u + 0.5 * (f - apply_stencil(stencil, u)) / stencil[(1,) * dimension]
+    np.testing.assert_allclose(smooth(u, f, stencil, omega=0.5), expected, rtol=1e-14)
+    default = {1: 2 / 3, 2: 4 / 5}[dimension]
+    expected = u + default * (f - apply_stencil(stencil, u)) / stencil[(1,) * dimension]
+    np.testing.assert_allclose(smooth(u, f, stencil), expected, rtol=1e-14)
+    np.testing.assert_array_equal(smooth(u, f, stencil, sweeps=0), u)
+
+
+# -- convergence factors -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cycle, pre, post", list(TABLE))
+def test_jacobi_cycles_reproduce_the_textbook_table(cycle, pre, post):
+    """Digest §7 table within 0.01, and h-independence: the factor moves by < 0.01 from N = 63 to 1023."""
+    measured = [jacobi_solver(size, pre=pre, post=post, cycle=cycle).convergence_factor() for size in SIZES]
+    np.testing.assert_allclose(measured, TABLE[cycle, pre, post], atol=0.01)
+    assert max(measured) - min(measured) < 0.01
+
+
+def test_measured_factor_is_the_spectral_radius_of_the_cycle():
+    """convergence_factor estimates the spectral radius of the iteration matrix M (columns: cycles of unit errors)."""
+    size = 63
+    for cycle, pre, post in TABLE:
+        solver = jacobi_solver(size, pre=pre, post=post, cycle=cycle)
+        M = np.stack([solver.cycle(np.zeros(size), e) for e in np.eye(size)], axis=1)
+        radius = np.abs(np.linalg.eigvals(M)).max()
+        assert solver.convergence_factor() == pytest.approx(radius, rel=0.02)
+
+
+def test_two_grid_factor():
+    """Two levels, coarse grid solved exactly: (1/3)^nu for nu = 1, 2 sweeps of Jacobi 2/3, below 1/2
+    (digest §7), and no worse than the V-cycle with the same smoothing."""
+    for pre, post, expected in [(1, 0, 1 / 3), (1, 1, 1 / 9)]:
+        two_grid = jacobi_solver(255, depth=2, pre=pre, post=post).convergence_factor()
+        assert two_grid == pytest.approx(expected, abs=0.005)
+        assert two_grid <= jacobi_solver(255, pre=pre, post=post).convergence_factor() + 1e-3
+
+
+@pytest.mark.parametrize("pre, post", [(1, 1), (2, 1), (2, 2)])
+def test_w_cycle_beats_v_cycle_in_1d(pre, post):
+    v = jacobi_solver(255, pre=pre, post=post, cycle="V").convergence_factor()
+    w = jacobi_solver(255, pre=pre, post=post, cycle="W").convergence_factor()
+    assert w < v - 0.005
+
+
+@pytest.mark.parametrize("smoother", ["jacobi", "red-black"])
+@pytest.mark.parametrize("pre, post", [(1, 1), (2, 1), (2, 2)])
+def test_w_cycle_matches_two_grid_in_2d(smoother, pre, post):
+    """In 2D the W-cycle is as good as the two-grid cycle and never worse than the V-cycle; with Jacobi the
+    V-cycle already equals them (the smoother, not the recursion, limits the factor)."""
+    factors = {
+        name: MultigridSolver(63, dimension=2, smoother=smoother, pre=pre, post=post, **options).convergence_factor()
+        for name, options in [("V", {"cycle": "V"}), ("W", {"cycle": "W"}), ("two-grid", {"depth": 2})]
+    }
+    assert factors["W"] <= factors["V"] + 1e-3
+    assert factors["W"] == pytest.approx(factors["two-grid"], abs=1e-3)
+
+
+@pytest.mark.parametrize("smoother, bound", [("jacobi", 0.25), ("red-black", 0.05)])
+def test_2d_factor_is_independent_of_the_grid(smoother, bound):
+    """2D Poisson V(2,1) from 31^2 to 255^2: the factor is bounded and changes by < 0.01."""
+    measured = [MultigridSolver(size, dimension=2, smoother=smoother).convergence_factor() for size in (31, 63, 255)]
+    assert max(measured) <= bound
+    assert max(measured) - min(measured) < 0.01
+
+
+@pytest.mark.parametrize("dimension, size", [(1, 1023), (2, 255)])
+def test_red_black_v21_factor_at_most_a_tenth(dimension, size):
+    assert MultigridSolver(size, dimension=dimension, smoother="red-black").convergence_factor() <= 0.1
+
+
+def test_red_black_v_cycle_is_a_direct_solver_in_1d():
+    """In 1D, red-black Gauss-Seidel ending on the coarse points leaves a residual that full weighting and the
+    exact Galerkin correction remove completely: one V-cycle solves 1D Poisson up to rounding."""
+    f = np.random.default_rng(0).normal(size=255)
+    result = MultigridSolver(255, smoother="red-black").solve(f, tolerance=1e-12)
+    assert result.cycles == 1
+
+
+@pytest.mark.parametrize("omega", [2 / 3, 1.0])
+@pytest.mark.parametrize("size", [15, 31])
+def test_depth_one_stalls_at_the_smoothest_mode(omega, size):
+    """Smoothing only: per Jacobi sweep the factor is 1 - omega (1 - cos(pi h)) ~ 1 - omega pi^2 h^2 / 2,
+    the damping of the smoothest mode sin(pi x); a cycle is pre + post sweeps."""
+    h = 1.0 / (size + 1)
+    sweep = 1.0 - omega * (1.0 - math.cos(math.pi * h))
+    solver = jacobi_solver(size, depth=1, omega=omega, pre=2, post=1)
+    measured = solver.convergence_factor(cycles=600, last=50)
+    assert measured == pytest.approx(sweep**3, abs=1e-6)
+    assert sweep == pytest.approx(1.0 - omega * math.pi**2 * h**2 / 2, abs=math.pi**4 * h**4 / 24)
+
+
+# -- solving ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"dimension": 1, "size": 255, "smoother": "jacobi", "cycle": "V"},
+        {"dimension": 1, "size": 255, "smoother": "red-black", "cycle": "W"},
+        {"dimension": 1, "size": 95, "smoother": "jacobi", "cycle": "V"},  # N + 1 = 3 * 32: coarsest 2 unknowns
+        {"dimension": 1, "size": 255, "smoother": "jacobi", "depth": 2},
+        {"dimension": 2, "size": 31, "smoother": "red-black", "cycle": "V"},
+        {"dimension": 2, "size": 31, "smoother": "jacobi", "cycle": "W", "depth": 3},
+        {"dimension": 2, "size": 31, "smoother": "jacobi", "problem": "implicit-diffusion", "tau": 5.0},
+        {"dimension": 1, "size": 127, "smoother": "red-black", "problem": "implicit-diffusion", "tau": 100.0},
+    ],
+    ids=lambda options: "-".join(f"{value}" for value in options.values()),
+)
+def test_solution_matches_a_direct_solve(options):
+    solver = MultigridSolver(**options)
+    shape = solver.shapes[0]
+    f = np.random.default_rng(1).normal(size=shape)
+    result = solver.solve(f, tolerance=1e-13, max_cycles=60)
+    direct = np.linalg.solve(stencil_matrix(solver.stencils[0], solver.size), f.ravel()).reshape(shape)
+    assert result.converged
+    assert np.linalg.norm(result.solution - direct) <= 1e-10 * np.linalg.norm(direct)
+    assert result.residuals[0] == 1.0 and np.all(np.diff(result.residuals) < 0)
+
+
+@pytest.mark.parametrize("dimension, sizes, max_cycles", [(1, (63, 255, 1023), 8), (2, (31, 63, 127, 255), 6)])
+def test_cycle_count_is_constant_in_the_grid_size(dimension, sizes, max_cycles):
+    """2D red-black V(2,1) reaches 1e-8 in the same number of cycles on every grid (1D: one cycle)."""
+    counts = []
+    for size in sizes:
+        solver = MultigridSolver(size, dimension=dimension, smoother="red-black")
+        f = np.random.default_rng(size).normal(size=solver.shapes[0])
+        result = solver.solve(f)
+        assert result.converged and result.factor < 0.1
+        counts.append(result.cycles)
+    assert len(set(counts)) == 1 and counts[0] <= max_cycles
+
+
+def test_solve_result_reports_history_and_factor():
+    solver = jacobi_solver(63)
+    f = np.ones(63)
+    result = solver.solve(f, tolerance=1e-6)
+    assert result.cycles == len(result.residuals) - 1
+    assert result.residuals[-1] <= 1e-6 < result.residuals[-2]
+    assert result.factor == pytest.approx(result.residuals[-1] ** (1 / result.cycles))
+    capped = solver.solve(f, tolerance=1e-12, max_cycles=2)
+    assert capped.cycles == 2 and not capped.converged
+    warm = solver.solve(f, x0=result.solution, tolerance=1e-6)
+    assert warm.cycles == 0 and warm.converged and math.isnan(warm.factor)
+    zero = solver.solve(np.zeros(63))
+    assert zero.cycles == 0 and np.all(zero.solution == 0.0)
+
+
+def test_cycles_from_a_given_iterate():
+    f = np.random.default_rng(2).normal(size=63)
+    v_solver, w_solver = jacobi_solver(63, cycle="V"), jacobi_solver(63, cycle="W")
+    u = v_solver.v_cycle(f)
+    np.testing.assert_array_equal(v_solver.cycle(f, u), v_solver.v_cycle(f, u))
+    np.testing.assert_array_equal(w_solver.cycle(f, u), v_solver.w_cycle(f, u))
+    two = v_solver.solve(f, tolerance=1e-30, max_cycles=2).solution
+    np.testing.assert_allclose(v_solver.v_cycle(f, u), two, rtol=1e-14, atol=1e-14)
+
+
+@pytest.mark.parametrize("smoother, ratio", [("jacobi", 2.0), ("red-black", 1.1)])
+def test_fmg_reaches_discretisation_accuracy_in_one_pass_1d(smoother, ratio):
+    """One FMG pass (one V(2,1) per level) has error within a factor ~2 of the discretisation error, O(h^2)."""
+    errors = []
+    for size in (63, 127, 255, 511, 1023):
+        x = np.arange(1, size + 1) / (size + 1)
+        exact, f = manufactured(x)
+        solver = MultigridSolver(size, smoother=smoother)
+        discrete = solver.solve(f, tolerance=1e-12).solution
+        fmg_error = np.abs(solver.fmg(f) - exact).max()
+        assert fmg_error <= ratio * np.abs(discrete - exact).max()
+        errors.append(fmg_error)
+    orders = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
+    assert np.all(orders > 1.8)
+
+
+def test_fmg_reaches_discretisation_accuracy_in_one_pass_2d():
+    errors = []
+    for size in (31, 63, 127):
+        x = np.arange(1, size + 1) / (size + 1)
+        a, minus_second = manufactured(x)
+        exact = np.outer(a, a)
+        f = np.outer(minus_second, a) + np.outer(a, minus_second)
+        for smoother, ratio in [("jacobi", 2.0), ("red-black", 1.1)]:
+            solver = MultigridSolver(size, dimension=2, smoother=smoother)
+            discrete = solver.solve(f, tolerance=1e-12).solution
+            fmg = solver.fmg(f)
+            assert np.abs(fmg - exact).max() <= ratio * np.abs(discrete - exact).max()
+        errors.append(np.abs(fmg - exact).max())
+    assert np.all(np.log2(np.array(errors[:-1]) / np.array(errors[1:])) > 1.8)
+
+
+def test_fmg_with_depth_one_smooths_from_zero():
+    f = np.ones(15)
+    solver = jacobi_solver(15, depth=1)
+    np.testing.assert_array_equal(solver.fmg(f, cycles=2), solver.cycle(f, solver.cycle(f)))
+
+
+@pytest.mark.parametrize("tau", [0.5, 10.0, 1000.0])
+@pytest.mark.parametrize("dimension, sizes", [(1, (63, 255, 1023)), (2, (31, 127))])
+def test_implicit_diffusion_converges_with_a_constant_factor(tau, dimension, sizes):
+    """(I + tau D^T D) u = f, h = 1: the factor is below that of Poisson and does not grow with N."""
+    measured = [
+        jacobi_solver(size, dimension, problem="implicit-diffusion", tau=tau).convergence_factor() for size in sizes
+    ]
+    assert max(measured) <= {1: 0.12, 2: 0.22}[dimension]
+    assert max(measured) - min(measured) < 0.01
+    solver = jacobi_solver(sizes[0], dimension, problem="implicit-diffusion", tau=tau)
+    f = np.random.default_rng(0).normal(size=solver.shapes[0])
+    result = solver.solve(f)
+    assert result.converged
+    np.testing.assert_allclose(apply_stencil(solver.stencils[0], result.solution), f, atol=1e-7 * np.abs(f).max())
+
+
+def test_implicit_diffusion_stencil():
+    solver = MultigridSolver(7, problem="implicit-diffusion", tau=2.0)
+    np.testing.assert_array_equal(solver.stencils[0], [-2.0, 5.0, -2.0])
+    assert solver.spacing == 1.0
+    solver = MultigridSolver(7, dimension=2, problem="implicit-diffusion", tau=0.5, spacing=0.5)
+    np.testing.assert_array_equal(solver.stencils[0], [[0.0, -2.0, 0.0], [-2.0, 9.0, -2.0], [0.0, -2.0, 0.0]])
+
+
+# -- the hierarchy -----------------------------------------------------------------------------
+
+
+def test_max_depth():
+    assert [max_depth(n) for n in (1, 2, 3, 7, 63, 95, 100, 1023)] == [1, 1, 2, 3, 6, 6, 1, 10]
+
+
+def test_repr_lists_the_levels():
+    solver = MultigridSolver(63, dimension=2)
+    text = repr(solver)
+    assert "levels: 6" in text and "grid complexity" in text and "operator complexity" in text
+    for level, grid in enumerate(["63x63", "31x31", "15x15", "7x7", "3x3", "1x1"]):
+        assert any(line.split()[:2] == [str(level), grid] for line in text.splitlines())
+    assert "5-pt" in text and "9-pt" in text and "exact solve" in text
+    assert "smoothing only" in repr(MultigridSolver(63, depth=1))
+    assert solver.shapes == ((63, 63), (31, 31), (15, 15), (7, 7), (3, 3), (1, 1))
+    assert 1.0 < solver.grid_complexity() < 4 / 3 and 1.0 < solver.operator_complexity() < 1.8 * 4 / 3
+
+
+def test_dense_coarsest_solve_is_bounded():
+    with pytest.raises(ValueError, match=r"3969 unknowns.*use depth >= 3"):
+        MultigridSolver(127, dimension=2, depth=2)
+    assert MultigridSolver(127, dimension=2, depth=3).shapes[-1] == (31, 31)
+    assert 31**2 <= MAX_DIRECT_UNKNOWNS
+    with pytest.raises(ValueError, match=r"size N = 2\^J - 1"):
+        MultigridSolver(4097)
+    MultigridSolver(4097, depth=1)
+
+
+@pytest.mark.parametrize(
+    "arguments, error, message",
+    [
+        ({"size": 0}, ValueError, r"size must be an integer >= 1"),
+        ({"size": 7.0}, TypeError, r"size must be an integer"),
+        ({"size": 7, "dimension": 3}, ValueError, r"dimension must be 1 or 2"),
+        ({"size": 7, "problem": "heat"}, ValueError, r"problem must be one of 'poisson', 'implicit-diffusion'"),
+        ({"size": 7, "tau": 1.0}, ValueError, r"tau applies to problem='implicit-diffusion' only"),
+        ({"size": 7, "problem": "implicit-diffusion"}, ValueError, r"needs a time step tau > 0"),
+        ({"size": 7, "problem": "implicit-diffusion", "tau": -1.0}, ValueError, r"tau must be a finite real"),
+        ({"size": 7, "depth": 0}, ValueError, r"depth must be an integer >= 1"),
+        ({"size": 7, "depth": 4}, ValueError, r"depth must be between 1 and 3 for size 7"),
+        ({"size": 100, "depth": 2}, ValueError, r"N \+ 1 = 101 must be divisible by 2\^\(depth - 1\)"),
+        ({"size": 7, "smoother": "sor"}, ValueError, r"smoother must be one of 'jacobi', 'red-black'"),
+        ({"size": 7, "cycle": "F"}, ValueError, r"cycle must be one of 'V', 'W'"),
+        ({"size": 7, "smoother": "jacobi", "omega": 0.0}, ValueError, r"omega must be in \(0, 1\]"),
+        ({"size": 7, "smoother": "jacobi", "omega": 1.5}, ValueError, r"omega must be in \(0, 1\]"),
+        ({"size": 7, "smoother": "jacobi", "omega": "2/3"}, TypeError, r"omega must be a real number"),
+        ({"size": 7, "smoother": "red-black", "omega": 0.5}, ValueError, r"omega applies to the weighted Jacobi"),
+        ({"size": 7, "pre": -1}, ValueError, r"pre must be an integer >= 0"),
+        ({"size": 7, "pre": 0, "post": 0}, ValueError, r"must not both be 0"),
+        ({"size": 7, "spacing": 0.0}, ValueError, r"spacing must be a finite real number > 0"),
+    ],
+)
+def test_bad_solver_arguments(arguments, error, message):
+    with pytest.raises(error, match=message):
+        MultigridSolver(**arguments)
+
+
+def test_bad_right_hand_sides_and_options():
+    solver = MultigridSolver(7)
+    with pytest.raises(ValueError, match=r"f must have shape \(7,\)"):
+        solver.solve(np.ones(8))
+    with pytest.raises(ValueError, match=r"f must be finite"):
+        solver.solve(np.array([1.0, np.nan, 0, 0, 0, 0, 0]))
+    with pytest.raises(TypeError, match=r"f must hold real numbers"):
+        solver.solve(np.array(["a"] * 7))
+    with pytest.raises(TypeError, match=r"f must be an array"):
+        solver.cycle(None)
+    with pytest.raises(ValueError, match=r"u must have shape \(7,\)"):
+        solver.v_cycle(np.ones(7), np.ones((7, 7)))
+    with pytest.raises(ValueError, match=r"tolerance must be a finite real number > 0"):
+        solver.solve(np.ones(7), tolerance=0.0)
+    with pytest.raises(ValueError, match=r"max_cycles must be an integer >= 1"):
+        solver.solve(np.ones(7), max_cycles=0)
+    with pytest.raises(ValueError, match=r"cycles must be an integer >= 1"):
+        solver.fmg(np.ones(7), cycles=0)
+    with pytest.raises(ValueError, match=r"last must be between 1 and cycles = 5"):
+        solver.convergence_factor(cycles=5, last=6)
+
+
+def test_bad_grid_functions():
+    with pytest.raises(ValueError, match=r"odd number N >= 3"):
+        restrict(np.ones(4))
+    with pytest.raises(ValueError, match=r"odd number N >= 3"):
+        restrict(np.ones(1))
+    with pytest.raises(ValueError, match=r"square 2D grid"):
+        prolong(np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"at least one grid point"):
+        prolong(np.ones(0))
+    with pytest.raises(ValueError, match=r"stencil must have shape"):
+        apply_stencil(np.ones(5), np.ones(5))
+    with pytest.raises(ValueError, match=r"positive centre"):
+        smooth(np.ones(5), np.ones(5), np.array([1.0, 0.0, 1.0]))
+    np.testing.assert_array_equal(apply_stencil(np.array([-1.0, 0.0, 1.0]), np.arange(3.0)), [1.0, 2.0, -1.0])
+    with pytest.raises(ValueError, match=r"u must be a 2D grid"):
+        smooth(np.ones(5), np.ones(5), POISSON_2D)
+    with pytest.raises(ValueError, match=r"f must have shape \(5,\)"):
+        smooth(np.ones(5), np.ones(4), POISSON_1D)
+    with pytest.raises(ValueError, match=r"smoother must be one of"):
+        smooth(np.ones(5), np.ones(5), POISSON_1D, smoother="gauss-seidel")
+    with pytest.raises(ValueError, match=r"omega must be in \(0, 1\]"):
+        smooth(np.ones(5), np.ones(5), POISSON_1D, omega=2.0)
+    with pytest.raises(ValueError, match=r"too large"):
+        stencil_matrix(POISSON_2D, 127)
