@@ -20,8 +20,9 @@ from .diffusivities import Diffusivity, diffusivity
 from .fluxes import Flux
 from .explicit import Evolution
 
-if TYPE_CHECKING:  # pdelib.implicit imports scipy and numba: only for the annotation
+if TYPE_CHECKING:  # pdelib.implicit imports scipy and numba: only for the annotations
     from .implicit import IterationResult
+    from .multigrid import MultigridResult
 
 #: Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
 COLORS = {
@@ -177,6 +178,23 @@ def plot_steps_against_time(results: dict[str, Sequence]) -> Figure:
     return figure
 
 
+def _plot_histories(histories: dict[str, np.ndarray], diverged: set[str], xlabel: str, ylabel: str,
+                    title: str) -> Figure:
+    """One log-scale line per labelled history against its index; a diverged history ends in a red cross."""
+    figure, (ax,) = new_figure(7.5, 4.6)
+    styles = ["-", "--", "-.", ":"]
+    for index, (label, history) in enumerate(histories.items()):
+        values = np.where(np.isfinite(history) & (history < 1e200), history, np.nan)
+        color = CYCLE[index % len(CYCLE)]
+        ax.semilogy(np.arange(values.size), values, color=color, linestyle=styles[index % len(styles)], label=label)
+        if label in diverged:
+            last = np.flatnonzero(np.isfinite(values))[-1]
+            ax.plot(last, values[last], "X", color=COLORS["vermillion"], markersize=14)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(loc="best")
+    return figure
+
+
 @course_style()
 def plot_iteration_errors(results: dict[str, IterationResult], scale: float = 1.0,
                           title: str = "inner iterations of one implicit step") -> Figure:
@@ -186,19 +204,20 @@ def plot_iteration_errors(results: dict[str, IterationResult], scale: float = 1.
     (e.g. ``FixedPointSolver.solve(..., reference=x)`` or ``jacobi_iteration``); they are divided by
     ``scale`` (e.g. ||u^k||). A diverged run ends in a red cross.
     """
-    figure, (ax,) = new_figure(7.5, 4.6)
-    styles = ["-", "--", "-.", ":"]
-    for index, (label, result) in enumerate(results.items()):
-        errors = result.history / scale
-        errors = np.where(np.isfinite(errors) & (errors < 1e200), errors, np.nan)
-        color = CYCLE[index % len(CYCLE)]
-        ax.semilogy(np.arange(errors.size), errors, color=color, linestyle=styles[index % len(styles)], label=label)
-        if result.diverged:
-            last = np.flatnonzero(np.isfinite(errors))[-1]
-            ax.plot(last, errors[last], "X", color=COLORS["vermillion"], markersize=14)
-    ax.set(xlabel="iteration ℓ", ylabel="error relative to ‖uᵏ‖", title=title)
-    ax.legend(loc="best")
-    return figure
+    histories = {label: result.history / scale for label, result in results.items()}
+    diverged = {label for label, result in results.items() if result.diverged}
+    return _plot_histories(histories, diverged, "iteration ℓ", "error relative to ‖uᵏ‖", title)
+
+
+@course_style()
+def plot_residual_histories(results: dict[str, MultigridResult],
+                            title: str = "multigrid: residual after each cycle") -> Figure:
+    """Relative residuals ||f - A u_k|| / ||f|| against the cycle k, log scale, one line per run (chapter 06).
+
+    ``results`` maps a label to a :class:`pdelib.multigrid.MultigridResult` (``residuals[0] = 1``).
+    """
+    histories = {label: np.asarray(result.residuals) for label, result in results.items()}
+    return _plot_histories(histories, set(), "cycle k", "‖f − A uₖ‖ / ‖f‖", title)
 
 
 @course_style()

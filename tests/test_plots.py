@@ -97,6 +97,25 @@ def test_iteration_errors_mark_the_diverged_run():
     assert ax.get_yscale() == "log"
 
 
+def multigrid_results():
+    """V(2,1) cycles with all levels and with smoothing only, 1D Poisson, N = 63 (chapter 06)."""
+    from pdelib.multigrid import MultigridSolver
+
+    f = np.random.default_rng(5).standard_normal(SIZE - 1)
+    return {f"depth {depth}": MultigridSolver(SIZE - 1, depth=depth).solve(f, tolerance=1e-10, max_cycles=20)
+            for depth in (1, 6)}
+
+
+def test_residual_histories_draw_one_line_per_run():
+    results = multigrid_results()
+    (ax,) = plots.plot_residual_histories(results).axes
+    lines = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in lines] == ["depth 1", "depth 6"]
+    for line, result in zip(lines, results.values()):
+        assert np.array_equal(line.get_ydata(), result.residuals)
+    assert results["depth 6"].converged and not results["depth 1"].converged
+
+
 def make_figures(runs):
     """name -> (figure, expected number of axes) for every figure function of pdelib.plots."""
     signal = pdelib.noisy_step(SIZE, seed=2)
@@ -111,12 +130,13 @@ def make_figures(runs):
         "steps_against_time": (plots.plot_steps_against_time(accuracy_results()), 1),
         "flux_gallery": (plots.plot_flux_gallery(GALLERY), 4),
         "iteration_errors": (plots.plot_iteration_errors(iteration_results()), 1),
+        "residual_histories": (plots.plot_residual_histories(multigrid_results()), 1),
     }
 
 
 FIGURES = ["diffusivities", "diffusivities-all", "signals", "time_step_study", "time_step_study-one-run",
-           "steps_against_time", "flux_gallery", "iteration_errors", "new_figure"]
-PLOTS = FIGURES[:8]  # the functions that draw and label (new_figure returns empty axes)
+           "steps_against_time", "flux_gallery", "iteration_errors", "residual_histories", "new_figure"]
+PLOTS = FIGURES[:9]  # the functions that draw and label (new_figure returns empty axes)
 
 
 @pytest.fixture(scope="module")
