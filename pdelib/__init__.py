@@ -18,6 +18,9 @@ Chapter map (each module names its chapter):
 * :mod:`pdelib.recurrent_network` -- the fixed-point iteration as a recurrent network (05); imports torch
 * :mod:`pdelib.multigrid` -- geometric multigrid in 1D and 2D: smoothers, restriction, prolongation, V/W/FMG (06)
 * :mod:`pdelib.unet` -- the V-cycle as a U-net, restriction tied to prolongation or not (06); imports torch
+* :mod:`pdelib.denoising` -- the seeded 1D denoising task, PSNR and MSE (07)
+* :mod:`pdelib.denoisers` -- standard and symmetric (stable by construction) denoising ResNets (07); imports torch
+* :mod:`pdelib.training` -- a small deterministic training loop with a device argument (07); imports torch
 * :mod:`pdelib.plots` and :mod:`pdelib.apps` -- figures and widget apps; import matplotlib when used
 
 ``import pdelib`` imports numpy only.
@@ -85,6 +88,8 @@ __version__ = "0.1.0"
 
 _LAZY_MODULES = (
     "apps",
+    "denoisers",
+    "denoising",
     "fsi_network",
     "implicit",
     "multigrid",
@@ -92,6 +97,7 @@ _LAZY_MODULES = (
     "plots",
     "recurrent_network",
     "trainable_activation",
+    "training",
     "unet",
 )
 

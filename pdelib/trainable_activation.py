@@ -116,8 +116,8 @@ class SectorActivation(nn.Module):
 
     def to_flux(self) -> SectorFlux:
         """A frozen copy as a :class:`pdelib.fluxes.Flux`: runs in the numpy scheme, ``bound`` = L."""
-        return SectorFlux(self.weights.detach().double().numpy().copy(), float(self.bias.detach()),
-                          self.centres.double().numpy().copy(), self.width, self.sector_bound)
+        return SectorFlux(self.weights.detach().double().cpu().numpy().copy(), float(self.bias.detach()),
+                          self.centres.double().cpu().numpy().copy(), self.width, self.sector_bound)
 
     @classmethod
     def from_flux(cls, flux: Flux, basis_size: int = 12, extent: float | None = None,
