@@ -23,6 +23,7 @@ from .explicit import Evolution
 if TYPE_CHECKING:  # pdelib.implicit imports scipy and numba: only for the annotations
     from .implicit import IterationResult
     from .multigrid import MultigridResult
+    from .training import TrainingHistory
 
 #: Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
 COLORS = {
@@ -218,6 +219,32 @@ def plot_residual_histories(results: dict[str, MultigridResult],
     """
     histories = {label: np.asarray(result.residuals) for label, result in results.items()}
     return _plot_histories(histories, set(), "cycle k", "‖f − A uₖ‖ / ‖f‖", title)
+
+
+@course_style()
+def plot_training_curves(histories: dict[str, TrainingHistory]) -> Figure:
+    """Training (solid) and validation (dashed) loss against the epoch, log scale, one colour per model (07)."""
+    figure, (ax,) = new_figure(7.5, 4.6)
+    for (label, history), color in zip(histories.items(), CYCLE):
+        epochs = np.arange(1, history.epochs + 1)
+        ax.semilogy(epochs, history.train_loss, color=color, linestyle="-", label=f"{label}: training")
+        ax.semilogy(epochs, history.validation_loss, color=color, linestyle="--", label=f"{label}: validation")
+    ax.set(xlabel="epoch", ylabel="mean squared error", title="training with the same budget")
+    ax.legend(loc="upper right", fontsize=11)
+    return figure
+
+
+@course_style()
+def plot_norm_trajectories(trajectories: dict[str, np.ndarray],
+                           title: str = "hidden-state norm through the blocks") -> Figure:
+    """The largest ||h^k|| / ||h^0|| over the signals against the block k, log scale (chapter 07).
+
+    ``trajectories`` maps a label to an array of shape (blocks + 1, signals), as returned by
+    :func:`pdelib.denoisers.norm_trajectory`; a line that leaves 1e200 (overflow) ends in a red cross.
+    """
+    histories = {label: np.max(norms / norms[0], axis=1) for label, norms in trajectories.items()}
+    exploded = {label for label, history in histories.items() if not np.all(np.isfinite(history) & (history < 1e200))}
+    return _plot_histories(histories, exploded, "block k", "max over signals of ‖hᵏ‖ / ‖h⁰‖", title)
 
 
 @course_style()

@@ -116,6 +116,34 @@ def test_residual_histories_draw_one_line_per_run():
     assert results["depth 6"].converged and not results["depth 1"].converged
 
 
+def training_histories():
+    """Two short made-up loss histories (the figure only draws them; training is tested elsewhere)."""
+    from pdelib.training import TrainingHistory
+
+    return {"(a)": TrainingHistory([0.04, 0.02, 0.01], [0.05, 0.03, 0.02]),
+            "(b)": TrainingHistory([0.05, 0.03, 0.02], [0.06, 0.04, 0.03])}
+
+
+# ||h^k|| for 3 blocks and 2 signals: a contracting and an exploding network
+NORM_TRAJECTORIES = {"stable": np.array([[2.0, 4.0], [1.5, 3.0], [1.0, 2.5], [0.5, 2.0]]),
+                     "exploding": np.array([[1.0, 1.0], [10.0, 5.0], [1e100, 1e3], [np.inf, 1e9]])}
+
+
+def test_training_curves_draw_training_and_validation_per_model():
+    (ax,) = plots.plot_training_curves(training_histories()).axes
+    assert [line.get_label() for line in ax.lines] == ["(a): training", "(a): validation", "(b): training",
+                                                       "(b): validation"]
+    assert ax.get_yscale() == "log"
+
+
+def test_norm_trajectories_show_the_largest_growth_and_mark_overflow():
+    (ax,) = plots.plot_norm_trajectories(NORM_TRAJECTORIES).axes
+    stable, exploding = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert np.allclose(stable.get_ydata(), [1.0, 0.75, 0.625, 0.5])  # max over signals of ||h^k|| / ||h^0||
+    assert np.isnan(exploding.get_ydata()[-1])
+    assert len([line for line in ax.lines if line.get_marker() == "X"]) == 1
+
+
 def make_figures(runs):
     """name -> (figure, expected number of axes) for every figure function of pdelib.plots."""
     signal = pdelib.noisy_step(SIZE, seed=2)
@@ -131,12 +159,14 @@ def make_figures(runs):
         "flux_gallery": (plots.plot_flux_gallery(GALLERY), 4),
         "iteration_errors": (plots.plot_iteration_errors(iteration_results()), 1),
         "residual_histories": (plots.plot_residual_histories(multigrid_results()), 1),
+        "training_curves": (plots.plot_training_curves(training_histories()), 1),
+        "norm_trajectories": (plots.plot_norm_trajectories(NORM_TRAJECTORIES), 1),
     }
 
 
 FIGURES = ["diffusivities", "diffusivities-all", "signals", "time_step_study", "time_step_study-one-run",
-           "steps_against_time", "flux_gallery", "iteration_errors", "residual_histories", "new_figure"]
-PLOTS = FIGURES[:9]  # the functions that draw and label (new_figure returns empty axes)
+           "steps_against_time", "flux_gallery", "iteration_errors", "residual_histories", "training_curves", "norm_trajectories", "new_figure"]
+PLOTS = FIGURES[:11]  # the functions that draw and label (new_figure returns empty axes)
 
 
 @pytest.fixture(scope="module")
