@@ -310,24 +310,32 @@ def norm_trajectory(
     array of shape (repeat_blocks * blocks + 1, signals)
         Row k holds ||h^k|| of each signal; overflow shows as inf or nan.
     """
+    norms = [h.flatten(1).norm(dim=1) for h in _hidden_states(model, x, repeat_blocks, residual_scale)]
+    return torch.stack(norms).double().cpu().numpy()
+
+
+def _hidden_states(model: object, x: object, repeat_blocks: object, residual_scale: object) -> list[torch.Tensor]:
+    """[h^0 = E x, h^1, ...]: the states after each of the repeat_blocks x blocks (scaled) blocks."""
     model = _check_denoiser(model)
     repeat_blocks = check_int(repeat_blocks, "repeat_blocks", 1)
     residual_scale = check_positive(residual_scale, "residual_scale")
     with torch.no_grad():
-        h = model.lift(_as_batch(x, model))
-        norms = [h.flatten(1).norm(dim=1)]
+        states = [model.lift(_as_batch(x, model))]
         for _ in range(repeat_blocks):
             for block in model.blocks:
-                h = _scaled_block(block, h, residual_scale)
-                norms.append(h.flatten(1).norm(dim=1))
-    return torch.stack(norms).double().cpu().numpy()
+                states.append(_scaled_block(block, states[-1], residual_scale))
+    return states
 
 
-def denoise(model: Denoiser, noisy: np.ndarray) -> np.ndarray:
-    """The model's estimate of the clean signals, as a float64 array shaped like ``noisy`` ((N,) or (signals, N))."""
-    model = _check_denoiser(model)
+def denoise(model: Denoiser, noisy: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0) -> np.ndarray:
+    """The model's estimate x + R(h^K) of the clean signals, float64, shaped like ``noisy`` ((N,) or (signals, N)).
+
+    ``repeat_blocks`` and ``residual_scale`` run the blocks as in :func:`norm_trajectory` (outside training);
+    the defaults are the trained network.
+    """
+    hidden = _hidden_states(model, noisy, repeat_blocks, residual_scale)[-1]
     with torch.no_grad():
-        output = model(_as_batch(noisy, model))[:, 0, :].double().cpu().numpy()
+        output = (_as_batch(noisy, model) + model.readout(hidden))[:, 0, :].double().cpu().numpy()
     return output.reshape(noisy.shape)
 
 

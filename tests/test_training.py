@@ -239,3 +239,15 @@ def test_bad_training_inputs_are_named(tiny_data):
         norm_trajectory(standard_resnet(channels=2, blocks=1), [1.0, 2.0])
     with pytest.raises(ValueError, match="repeat_blocks must be an integer >= 1"):
         norm_trajectory(standard_resnet(channels=2, blocks=1), np.zeros(8), repeat_blocks=0)
+
+
+def test_denoise_with_the_trained_configuration_equals_the_forward_pass():
+    from pdelib.denoisers import denoise, diffusion_resnet, standard_resnet
+
+    x = np.random.default_rng(0).standard_normal((3, 16))
+    for model in (standard_resnet(channels=4, blocks=2), diffusion_resnet(16, channels=4, blocks=2)):
+        with torch.no_grad():
+            expected = model(torch.as_tensor(x, dtype=torch.float32)[:, None, :])[:, 0, :].double().numpy()
+        assert np.array_equal(denoise(model, x), expected)
+        repeated = denoise(model, x, repeat_blocks=3, residual_scale=2.0)
+        assert repeated.shape == x.shape and not np.array_equal(repeated, expected)
