@@ -3,7 +3,8 @@
 Each chapter ``notebooks/NN-*.ipynb`` (NN >= 01) opens with its learning goals, shows a static
 figure (a stored PNG) before its first widget, asks a prediction question before the widget,
 ends with exercises whose solutions are hidden, links to the previous and next notebook, and
-carries slide metadata for lecture mode. The index links to every chapter.
+carries slide metadata for lecture mode (each widget on its own slide); every static figure has alt
+text. The index links to every chapter.
 """
 
 import json
@@ -94,3 +95,19 @@ def test_chapters_link_to_their_neighbours():
         if before is not INDEX:
             before_text = "\n".join(source(cell) for cell in load(before)["cells"])
             assert f"]({after.name})" in before_text, f"{before.name} does not link on to {after.name}"
+
+
+def test_every_widget_starts_its_own_slide(chapter):
+    _, notebook = chapter
+    for cell in notebook["cells"]:
+        if WIDGET_MIME in output_kinds(cell):
+            assert cell["metadata"]["slideshow"]["slide_type"] == "slide", source(cell)[:60]
+
+
+def test_every_figure_has_alt_text(chapter):
+    """Static images carry a description in the cell metadata "alt" (read by nbconvert's HTML export)."""
+    _, notebook = chapter
+    for cell in notebook["cells"]:
+        if "image/png" in output_kinds(cell):
+            alt = cell["metadata"].get("alt", "")
+            assert len(alt) >= 60, f"figure cell without a real alt text: {source(cell)[:60]!r}"

@@ -9,6 +9,8 @@
   the custom activation pulled to its minimum (a negative tail: outside the sector) shows a blow-up.
 * ``test_fsi_tau_past_the_bound_shows_blowup``: in chapter 04, the FSI app's tau slider at its
   maximum (1.6 tau*) shows a blow-up.
+* ``test_index_link_opens_a_chapter``: in the index, clicking the link to chapter 01 opens that
+  notebook in a new JupyterLab tab.
 * ``test_fixed_point_past_its_threshold_diverges``: in chapter 05, the implicit-step app's tau slider
   at its maximum (100, far above 1/||D||^2) makes the status report the fixed point's divergence.
 
@@ -22,6 +24,8 @@ import time
 import numpy as np
 import pytest
 from matplotlib.image import imread
+
+from conftest import chapter_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -170,3 +174,21 @@ def test_fsi_tau_past_the_bound_shows_blowup(fsi_notebook, lab):
 
 def test_fixed_point_past_its_threshold_diverges(implicit_notebook, lab):
     slider_to_blowup(lab, implicit_notebook, TAU, KEY_MAX, "max", alarm="DIVERGES")
+
+
+def test_index_link_opens_a_chapter(lab):
+    index = chapter_notebook("00")
+    first = chapter_notebook("01")
+    lab.open(index)
+    # JupyterLab rewrites the href of rendered links: find the link by its text
+    link = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown a",
+                            has_text="01 · Nonlinear diffusion").first
+    link.wait_for(timeout=20_000)
+    link.click()
+    tab = lab.page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text=first)
+    try:
+        tab.wait_for(timeout=30_000)
+    except Exception:  # playwright's TimeoutError: report with a screenshot
+        lab.fail(f"clicking the index link to {first} did not open it in the current tab")
+    lab.page.locator(f'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown h1').first.wait_for(timeout=30_000)
+    assert "Nonlinear diffusion" in lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) h1").first.inner_text()
