@@ -96,6 +96,7 @@ class StableDiffusionBlock(DiffusionBlock):
         self.sector_bound = check_positive(activation.sector_bound, "activation.sector_bound")
         self.step_logit = nn.Parameter(torch.tensor(math.log(step_fraction / (1.0 - step_fraction)), dtype=dtype))
         self.padding_multiplicity = int(torch.bincount(self.padding_indices).max())
+        self._inference_tau: tuple[tuple, torch.Tensor] | None = None
 
     @property
     def tau(self) -> torch.Tensor:
@@ -117,9 +118,19 @@ class StableDiffusionBlock(DiffusionBlock):
         """Not available: tau is set by construction from the weights (train ``step_logit`` instead)."""
         raise TypeError("a StableDiffusionBlock computes tau from its weights; it cannot be set")
 
+    def _step(self) -> torch.Tensor:
+        """tau; without autograd (inference) it is computed once per parameter state and reused."""
+        if torch.is_grad_enabled():
+            return self.tau
+        weight, logit = self.conv.weight, self.step_logit
+        state = (weight._version, weight.data_ptr(), logit._version, logit.data_ptr())
+        if self._inference_tau is None or self._inference_tau[0] != state:
+            self._inference_tau = (state, self.tau)
+        return self._inference_tau[1]
+
     def forward(self, h: torch.Tensor, residual_scale: float = 1.0) -> torch.Tensor:
         """h - s tau P^T K^T Phi(K P h) with s = ``residual_scale`` (1: the trained block, stable for s <= 1)."""
-        return h - residual_scale * self.tau * self.divergence(self.activation(self.derivative(h)))
+        return h - residual_scale * self._step() * self.divergence(self.activation(self.derivative(h)))
 
 
 class Denoiser(nn.Module):
@@ -286,13 +297,16 @@ def _as_batch(x: object, model: Denoiser) -> torch.Tensor:
     return torch.as_tensor(np.atleast_2d(x), dtype=weight.dtype, device=weight.device)[:, None, :]
 
 
-def norm_trajectory(
+def run_blocks(
     model: Denoiser, x: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0
-) -> np.ndarray:
-    """||h^k||_2 of the hidden state after each block: h^0 = E x, h^{k+1} = block_k(h^k) (chapter 07).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run a trained network outside its training; return the hidden-state norms and the outputs (chapter 07).
 
-    For a symmetric network the theorem gives ||h^{k+1}|| <= ||h^k|| for every input as long as the
-    step is not enlarged (``residual_scale`` <= 1); a standard network has no such guarantee.
+    h^0 = E x, h^{k+1} = block_k(h^k) with the stack of blocks run ``repeat_blocks`` times and every residual
+    branch scaled by s = ``residual_scale``: h - s tau K^T Phi(K h) (a larger step than trained) for the
+    symmetric blocks, ReLU(h + s F(h)) for the standard ones. For a symmetric network the theorem gives
+    ||h^{k+1}|| <= ||h^k|| for every input while s tau stays within the bound (s <= 1 always does); a
+    standard network has no such guarantee.
 
     Parameters
     ----------
@@ -302,41 +316,44 @@ def norm_trajectory(
     repeat_blocks : int, default 1
         Run the trained stack of blocks this many times in a row (more blocks than trained).
     residual_scale : float, default 1.0
-        Factor s > 0 on every residual branch: h - s tau K^T Phi(K h) (a larger step than trained),
-        ReLU(h + s F(h)) for the standard blocks.
+        The factor s > 0.
 
     Returns
     -------
-    array of shape (repeat_blocks * blocks + 1, signals)
+    norms : array of shape (repeat_blocks * blocks + 1, signals)
         Row k holds ||h^k|| of each signal; overflow shows as inf or nan.
+    outputs : float64 array shaped like x
+        x + R(h^K), the denoised signals of this configuration.
     """
-    norms = [h.flatten(1).norm(dim=1) for h in _hidden_states(model, x, repeat_blocks, residual_scale)]
-    return torch.stack(norms).double().cpu().numpy()
-
-
-def _hidden_states(model: object, x: object, repeat_blocks: object, residual_scale: object) -> list[torch.Tensor]:
-    """[h^0 = E x, h^1, ...]: the states after each of the repeat_blocks x blocks (scaled) blocks."""
     model = _check_denoiser(model)
     repeat_blocks = check_int(repeat_blocks, "repeat_blocks", 1)
     residual_scale = check_positive(residual_scale, "residual_scale")
     with torch.no_grad():
-        states = [model.lift(_as_batch(x, model))]
+        batch = _as_batch(x, model)
+        h = model.lift(batch)
+        norms = [h.flatten(1).norm(dim=1)]
         for _ in range(repeat_blocks):
             for block in model.blocks:
-                states.append(_scaled_block(block, states[-1], residual_scale))
-    return states
+                h = _scaled_block(block, h, residual_scale)
+                norms.append(h.flatten(1).norm(dim=1))
+        outputs = (batch + model.readout(h))[:, 0, :].double().cpu().numpy()
+    return torch.stack(norms).double().cpu().numpy(), outputs.reshape(np.shape(x))
+
+
+def norm_trajectory(
+    model: Denoiser, x: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0
+) -> np.ndarray:
+    """||h^k||_2 after each block, shape (repeat_blocks * blocks + 1, signals): see :func:`run_blocks`."""
+    return run_blocks(model, x, repeat_blocks, residual_scale)[0]
 
 
 def denoise(model: Denoiser, noisy: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0) -> np.ndarray:
     """The model's estimate x + R(h^K) of the clean signals, float64, shaped like ``noisy`` ((N,) or (signals, N)).
 
-    ``repeat_blocks`` and ``residual_scale`` run the blocks as in :func:`norm_trajectory` (outside training);
-    the defaults are the trained network.
+    ``repeat_blocks`` and ``residual_scale`` run the blocks outside training (:func:`run_blocks`); the
+    defaults are the trained network.
     """
-    hidden = _hidden_states(model, noisy, repeat_blocks, residual_scale)[-1]
-    with torch.no_grad():
-        output = (_as_batch(noisy, model) + model.readout(hidden))[:, 0, :].double().cpu().numpy()
-    return output.reshape(noisy.shape)
+    return run_blocks(model, noisy, repeat_blocks, residual_scale)[1]
 
 
 def learned_fluxes(model: Denoiser) -> list[SectorFlux]:

@@ -251,3 +251,18 @@ def test_denoise_with_the_trained_configuration_equals_the_forward_pass():
         assert np.array_equal(denoise(model, x), expected)
         repeated = denoise(model, x, repeat_blocks=3, residual_scale=2.0)
         assert repeated.shape == x.shape and not np.array_equal(repeated, expected)
+
+
+def test_inference_reuses_tau_until_the_parameters_change():
+    from pdelib.denoisers import diffusion_resnet
+
+    model = diffusion_resnet(16, channels=4, blocks=1, dtype=torch.float64)
+    block = model.blocks[0]
+    h = torch.randn(2, 4, 16, dtype=torch.float64)
+    with torch.no_grad():
+        first = block(h)
+        assert torch.equal(block(h), first)
+        block.conv.weight.mul_(1.5)  # an in-place change (as an optimizer step makes) must be seen
+        changed = block(h)
+    expected = h - block.tau * block.divergence(block.activation(block.derivative(h)))
+    assert torch.allclose(changed, expected, rtol=0, atol=1e-14) and not torch.equal(changed, first)

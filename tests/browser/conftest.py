@@ -442,3 +442,15 @@ def fsi_notebook():
 def implicit_notebook():
     """The chapter-05 notebook (the implicit-step widget)."""
     return chapter_notebook("05")
+
+
+@pytest.fixture(scope="session")
+def multigrid_notebook():
+    """The chapter-06 notebook (the multigrid-depth widget)."""
+    return chapter_notebook("06")
+
+
+@pytest.fixture(scope="session")
+def learning_notebook():
+    """The chapter-07 notebook (trained networks outside their training)."""
+    return chapter_notebook("07")

@@ -9,6 +9,10 @@
   the custom activation pulled to its minimum (a negative tail: outside the sector) shows a blow-up.
 * ``test_fsi_tau_past_the_bound_shows_blowup``: in chapter 04, the FSI app's tau slider at its
   maximum (1.6 tau*) shows a blow-up.
+* ``test_multigrid_depth_one_stalls``: in chapter 06, the depth slider at its minimum (smoothing only)
+  makes the status report that the iteration stalls.
+* ``test_more_blocks_than_trained``: in chapter 07, the repeat slider at its maximum reruns the
+  trained blocks 10 times; the status still reports that the symmetric network never grows.
 * ``test_index_link_opens_a_chapter``: in the index, clicking the link to chapter 01 opens that
   notebook in a new JupyterLab tab.
 * ``test_fixed_point_past_its_threshold_diverges``: in chapter 05, the implicit-step app's tau slider
@@ -192,3 +196,23 @@ def test_index_link_opens_a_chapter(lab):
         lab.fail(f"clicking the index link to {first} did not open it in the current tab")
     lab.page.locator(f'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown h1').first.wait_for(timeout=30_000)
     assert "Nonlinear diffusion" in lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) h1").first.inner_text()
+
+
+def test_multigrid_depth_one_stalls(multigrid_notebook, lab):
+    slider_to_blowup(lab, multigrid_notebook, ".pdelib-depth", KEY_MIN, "min", alarm="STALLS")
+
+
+def test_more_blocks_than_trained(learning_notebook, lab):
+    lab.open(learning_notebook)
+    lab.run_all()
+    lab.check_outputs()
+    start = time.monotonic()
+    app = RenderedApp(lab, ".pdelib-repeat")
+    initial = app.wait_status(bool, "the status line to be filled")
+    before = app.settled_figure("before")
+    app.press(KEY_MAX, "max")
+    text = app.wait_status(lambda text: text.startswith("10 × the trained blocks"), "the status for 10 repetitions")
+    assert "(b) symmetric: never grows" in text and "(a) standard: GROWS" in text, (initial, text)
+    after = app.settled_figure("repeated", unlike=before)
+    assert changed_fraction(before, after) > 0.001
+    lab.tick("slider", start)
