@@ -111,3 +111,12 @@ def test_every_figure_has_alt_text(chapter):
         if "image/png" in output_kinds(cell):
             alt = cell["metadata"].get("alt", "")
             assert len(alt) >= 60, f"figure cell without a real alt text: {source(cell)[:60]!r}"
+
+
+def test_every_section_heading_starts_its_own_cell(chapter):
+    """A heading in the middle of a cell would not start a slide: sections begin cells."""
+    _, notebook = chapter
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            later_lines = source(cell).splitlines()[1:]
+            assert not any(line.startswith(("# ", "## ")) for line in later_lines), source(cell)[:60]
