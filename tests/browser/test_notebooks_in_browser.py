@@ -13,6 +13,8 @@
   makes the status report that the iteration stalls.
 * ``test_more_blocks_than_trained``: in chapter 07, the repeat slider at its maximum reruns the
   trained blocks 10 times; the status still reports that the symmetric network never grows.
+* ``test_chapter_renders_as_a_rise_slideshow``: lecture mode; RISE renders chapter 02 as one
+  reveal.js slide per slide cell.
 * ``test_index_link_opens_a_chapter``: in the index, clicking the link to chapter 01 opens that
   notebook in a new JupyterLab tab.
 * ``test_fixed_point_past_its_threshold_diverges``: in chapter 05, the implicit-step app's tau slider
@@ -23,13 +25,14 @@ elsewhere); ``PDELIB_NOTEBOOK_DIR`` points at another notebook folder.
 """
 
 import io
+import json
 import time
 
 import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from conftest import chapter_notebook
+from conftest import NOTEBOOK_DIR, chapter_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -216,3 +219,13 @@ def test_more_blocks_than_trained(learning_notebook, lab):
     after = app.settled_figure("repeated", unlike=before)
     assert changed_fraction(before, after) > 0.001
     lab.tick("slider", start)
+
+
+def test_chapter_renders_as_a_rise_slideshow(lab):
+    """Lecture mode: RISE (jupyterlab-rise) renders chapter 02 as reveal.js slides, one per slide cell."""
+    name = chapter_notebook("02")
+    cells = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))["cells"]
+    slides = sum(cell["metadata"]["slideshow"]["slide_type"] == "slide" for cell in cells)
+    lab.page.goto(f"{lab.server.url}/rise/{name}?token={lab.server.token}", timeout=60_000)
+    sections = lab.page.locator(".reveal .slides > section")
+    lab.wait_for(sections.count, lambda count: count == slides, 60, f"{slides} reveal.js slides from RISE")
