@@ -1,4 +1,4 @@
-"""Lecture mode: the RISE slideshow extension is installed with the course (requirements.txt) and enabled."""
+"""Lecture mode and self-study: RISE is installed and enabled; Binder pins what the course runs on."""
 
 import subprocess
 import sys
@@ -10,3 +10,17 @@ def test_rise_extension_is_installed_and_enabled():
     text = listing.stdout + listing.stderr
     line = next((line for line in text.splitlines() if "jupyterlab-rise" in line), "")
     assert "enabled" in line and "OK" in line, f"jupyterlab-rise missing or disabled:\n{text}"
+
+
+def pins(path):
+    from pathlib import Path
+
+    lines = (Path(__file__).resolve().parents[1] / path).read_text().splitlines()
+    return dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+
+
+def test_binder_pins_the_runtime_versions_of_the_root_requirements():
+    """Binder (self-study) installs what the course runs on, at the same versions; only test tools are left out."""
+    root, binder = pins("requirements.txt"), pins("binder/requirements.txt")
+    test_tools = {"pytest", "nbval", "hypothesis", "playwright"}
+    assert binder == {name: version for name, version in root.items() if name not in test_tools}
