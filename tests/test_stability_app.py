@@ -13,7 +13,7 @@ from pdelib.denoisers import diffusion_resnet, norm_trajectory, run_blocks, stan
 from pdelib.denoising import make_denoising_data  # noqa: E402
 from pdelib.plots import COLORS  # noqa: E402
 from pdelib.training import train  # noqa: E402
-from app_rendering import assert_same_pixels, full_redraw_pixels, pixels
+from app_rendering import assert_moves_blit
 
 DEFAULTS = {"repeat": 1, "scale": 1.0, "inputs": "test"}
 
@@ -75,13 +75,7 @@ def test_output_line_shows_the_first_signal_of_this_configuration(app, trained):
 
 
 def test_updates_blit_and_match_a_full_redraw(app, count_draws):
-    full_redraw_pixels(app)
-    draws = count_draws(app)
-    for name, value in [("repeat", 4), ("scale", 2.5), ("inputs", "noise"), ("repeat", 10)]:
-        before = len(draws)
-        app.controls[name].value = value
-        assert len(draws) == before, f"{name} = {value} must blit (fixed axis limits)"
-        assert_same_pixels(pixels(app), full_redraw_pixels(app), f"after {name} = {value}")
+    assert_moves_blit(app, count_draws(app), [("repeat", 4), ("scale", 2.5), ("inputs", "noise"), ("repeat", 10)])
 
 
 def test_reset_returns_the_defaults(app):
