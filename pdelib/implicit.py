@@ -98,6 +98,15 @@ def flux_ratio(diffusivity: Flux, s: np.ndarray) -> np.ndarray:
         return ratio
 
 
+def _flux_ratio_into(diffusivity: Flux, s: np.ndarray, out: np.ndarray) -> None:
+    """out = :func:`flux_ratio` (diffusivity, s) for float64 s without a copy of s; errors are the caller's (errstate)."""
+    if isinstance(diffusivity, Diffusivity):
+        np.multiply(s, s, out=out)
+        out[...] = diffusivity._g(out, np)
+    else:
+        out[...] = flux_ratio(diffusivity, s)
+
+
 def fixed_point_threshold(lipschitz: float, operator: DerivativeOperator) -> float:
     """Banach threshold 1 / (Lip(Phi) ||D||_2^2) of the fixed-point iteration v <- u^k - tau D^T Phi(D v).
 
@@ -297,7 +306,7 @@ class SemiImplicitScheme:
         ratio = self._ratio
         # cache-sized blocks keep the temporaries of the formula small (as in ExplicitScheme.step_inplace)
         for begin in range(0, s.size, _BLOCK):
-            ratio[begin : begin + _BLOCK] = flux_ratio(self.diffusivity, s[begin : begin + _BLOCK])
+            _flux_ratio_into(self.diffusivity, s[begin : begin + _BLOCK], ratio[begin : begin + _BLOCK])
         if self._tridiagonal:
             solve_semi_implicit_tridiagonal(ratio, self.tau, self.operator.stencil, u, self._work)
             return
