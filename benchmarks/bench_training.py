@@ -8,9 +8,8 @@ Problem: the chapter's defaults -- make_denoising_data(signals=400, size=128, no
 the parameter count of (a)).
 Measured side by side in this run: seconds per training epoch (median of 5 epochs after 1 warm-up),
 inference milliseconds per signal (median of 20 forward passes over the 60 test signals, no autograd),
-peak resident memory of training (ru_maxrss of a fresh subprocess per model after 3 epochs, minus its
-ru_maxrss after imports, data and model construction; tracemalloc does not see torch's allocations;
-rises below the allocator's granularity read as 0 -- these models and data need well under 1 MB),
+peak tensor memory of one training epoch (torch's profiler with profile_memory: the running sum of every
+op's allocations minus releases, in time order; the interpreter and torch themselves are not counted),
 then the whole 30-epoch training of the three models with test PSNR.
 Target (issue 07): the three trainings together <= 90 s on 2 cores, so that the notebook fits in 3 minutes.
 The machines are shared and noisy: compare the ratios.
@@ -18,13 +17,11 @@ The machines are shared and noisy: compare the ratios.
 
 from __future__ import annotations
 
-import resource
 import statistics
-import subprocess
-import sys
 import time
 
 import torch
+from torch.profiler import ProfilerActivity, profile
 
 from pdelib.denoisers import diffusion_resnet, standard_resnet
 from pdelib.denoising import make_denoising_data
@@ -66,19 +63,18 @@ def inference_ms_per_signal(name: str, data) -> float:
     return statistics.median(times) / noisy.shape[0] * 1e3
 
 
-def peak_training_memory_mb(name: str) -> float:
-    """Run ``--memory NAME`` in a fresh interpreter: the rise of its peak RSS while training 3 epochs."""
-    result = subprocess.run([sys.executable, __file__, "--memory", name], capture_output=True, text=True, check=True)
-    return float(result.stdout.strip())
-
-
-def measure_memory(name: str) -> None:
-    data = chapter_data()
-    model = MODELS[name]()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    train(model, data, epochs=3, device="cpu")
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print((after - before) / 1024)
+def peak_training_memory_mb(model) -> float:
+    """Peak of the tensor memory allocated while training one epoch: torch's profiler records every CPU
+    allocation and release (``self_cpu_memory_usage`` per op); their running sum in time order peaks here."""
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as profiler:
+        train(model, chapter_data(), epochs=1, device="cpu")
+    events = sorted((event for event in profiler.events() if event.self_cpu_memory_usage),
+                    key=lambda event: event.time_range.start)
+    level = peak = 0
+    for event in events:
+        level += event.self_cpu_memory_usage
+        peak = max(peak, level)
+    return peak / 2**20
 
 
 def main() -> None:
@@ -88,7 +84,7 @@ def main() -> None:
     for name in MODELS:
         epoch = seconds_per_epoch(name, data)
         inference = inference_ms_per_signal(name, data)
-        memory = peak_training_memory_mb(name)
+        memory = peak_training_memory_mb(MODELS[name]())
         print(f"{name:<26} | {parameter_count(MODELS[name]()):>10} | {epoch:>9.3f} | {inference:>11.4f} | {memory:>7.1f}")
 
     print(f"\nfull training, {EPOCHS} epochs each (test PSNR, signal range 1):")
@@ -107,7 +103,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--memory":
-        measure_memory(sys.argv[2])
-    else:
-        main()
+    main()
