@@ -42,7 +42,13 @@ from .activations import ACTIVATIONS, PiecewiseLinearFlux, activation, secant_bo
 from .diffusivities import DIFFUSIVITIES, diffusivity
 from .explicit import Evolution, ExplicitScheme, diffuse, stability_bound
 from .fsi import FSIEvolution, FSIScheme, cycle_time
-from .implicit import FixedPointSolver, SemiImplicitScheme, fixed_point_threshold, jacobi_iteration
+from .implicit import (
+    FixedPointSolver,
+    SemiImplicitScheme,
+    fixed_point_threshold,
+    jacobi_factor_estimate,
+    jacobi_iteration,
+)
 from .measures import max_slope
 from .multigrid import CYCLES, PROBLEMS, SMOOTHERS, MultigridResult, MultigridSolver, max_depth
 from .operators import DerivativeOperator
@@ -1214,14 +1220,10 @@ class ImplicitApp(App):
         self.jacobi = jacobi_iteration(u, tau, self.linear, D, iterations, reference=self.exact,
                                        tolerance=1e-300)
         self.fixed_factor = tau / self.fixed_point_bound
-        self.jacobi_factor = self._jacobi_theory_factor(tau)
+        self.jacobi_factor = jacobi_factor_estimate(tau, self.operator)
         # the direct solve has no iterations: its residual ||x + tau D^T D x - u^k|| / ||u^k|| is rounding
         residual = self.exact + tau * D.apply_transpose(D.apply(self.exact)) - u
         self.direct_residual = float(np.linalg.norm(residual) / np.linalg.norm(u))
-
-    def _jacobi_theory_factor(self, tau: float) -> float:
-        """Spectral radius of Jacobi for I + tau D^T D (interior rows): 2 tau cos(pi/N) / (1 + 2 tau)."""
-        return 2.0 * tau * math.cos(math.pi / self.operator.size) / (1.0 + 2.0 * tau)
 
     def result(self) -> np.ndarray:
         """The selected solver's u^{k+1}."""
@@ -1570,7 +1572,7 @@ class MultigridApp(App):
         self.result: MultigridResult = self.mg.solve(np.zeros(size), tolerance=self.TOLERANCE,
                                                      max_cycles=self.cycle_budget, x0=self.initial_error(size))
         self.factor = self.measured_factor(self.result.residuals)
-        self.stall_factor = self.smoothing_only_factor() if self.mg.depth == 1 else None
+        self.stall_factor = self.mg.smoothing_only_factor() if self.mg.depth == 1 else None
         # the run stopped at the work budget, before the tolerance and the 30 cycles
         self.shortened = self.result.cycles == self.cycle_budget < self.MAX_CYCLES and not self.result.converged
         reached = np.flatnonzero(self.result.residuals <= self.TARGET)
@@ -1597,23 +1599,6 @@ class MultigridApp(App):
             return math.nan
         window = min(cls.FACTOR_WINDOW, max(cycles - 1, 1))
         return float((residuals[-1] / residuals[-1 - window]) ** (1.0 / window))
-
-    def smoothing_only_factor(self) -> float:
-        """Factor per cycle of nu_1 + nu_2 smoothing sweeps on the smoothest mode sin(pi x), the slowest one:
-
-            weighted Jacobi:  1 - omega (1 - beta),   red-black Gauss-Seidel: beta^2,
-            beta = 2 |a_{-1}| cos(pi h) / a_0 (the Jacobi iteration's factor on that mode, omega = 1),
-
-        for the stencil [a_{-1}, a_0, a_{-1}] of A. Poisson: beta = cos(pi h), so 1 - omega pi^2 h^2 / 2 per
-        Jacobi sweep: smoothing alone stalls as h -> 0."""
-        stencil = self.mg.stencils[0]
-        beta = 2.0 * abs(stencil[0]) * math.cos(math.pi / (self.mg.size + 1)) / stencil[1]
-        if self.mg.smoother == "jacobi":
-            omega = self.mg.omega
-            per_sweep = max(abs(1.0 - omega * (1.0 - beta)), abs(1.0 - omega * (1.0 + beta)))
-        else:
-            per_sweep = beta**2
-        return per_sweep ** (self.mg.pre + self.mg.post)
 
     # -- drawing --------------------------------------------------------------------------------------
 
@@ -1872,11 +1857,10 @@ class StabilityApp(App):
                 self.outputs[label] = outputs[0]
 
     def growth(self, label: str) -> float:
-        """The largest ratio ||h^{k+1}|| / ||h^k|| over the blocks and signals (inf after an overflow)."""
-        norms = self.trajectories[label]
-        with np.errstate(all="ignore"):
-            ratios = norms[1:] / norms[:-1]
-        return float(np.max(np.where(np.isfinite(ratios), ratios, np.inf)))
+        """The largest ratio ||h^{k+1}|| / ||h^k|| of the network ``label`` (:func:`pdelib.denoisers.largest_growth`)."""
+        from .denoisers import largest_growth
+
+        return largest_growth(self.trajectories[label])
 
     def redraw(self) -> None:
         key = self.controls["inputs"].value

@@ -356,6 +356,20 @@ def denoise(model: Denoiser, noisy: np.ndarray, repeat_blocks: int = 1, residual
     return run_blocks(model, noisy, repeat_blocks, residual_scale)[1]
 
 
+def largest_growth(norms: np.ndarray) -> float:
+    """max over blocks k and signals of ||h^{k+1}|| / ||h^k|| for norms from :func:`run_blocks` (chapter 07).
+
+    <= 1 means no block ever increased the norm of any signal (the theorem's promise for a symmetric
+    network); inf after an overflow.
+    """
+    norms = np.asarray(norms, dtype=float)
+    if norms.ndim != 2 or norms.shape[0] < 2:
+        raise ValueError(f"norms must have shape (blocks + 1, signals) with at least one block, got {norms.shape}")
+    with np.errstate(all="ignore"):
+        ratios = norms[1:] / norms[:-1]
+    return float(np.max(np.where(np.isfinite(ratios), ratios, np.inf)))
+
+
 def learned_fluxes(model: Denoiser) -> list[SectorFlux]:
     """The trained activations Phi_k of a symmetric network, one :class:`SectorFlux` per block (chapter 07).
 

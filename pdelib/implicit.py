@@ -573,6 +573,22 @@ def jacobi_iteration(
     )
 
 
+def jacobi_factor_estimate(tau: float, operator: DerivativeOperator) -> float:
+    """Jacobi's error factor per iteration on (I + tau D^T D) x = u for n = 1, h = 1 (chapter 05):
+
+        rho ~ 2 tau cos(pi / N) / (1 + 2 tau),
+
+    the spectral radius of M^{-1}(M - A) with the interior rows' diagonal 1 + 2 tau (the two boundary rows,
+    diagonal 1 + tau, change it slightly). Close to 1 for large tau: Jacobi is slow exactly where an implicit
+    step is worth taking.
+    """
+    tau = check_positive(tau, "tau")
+    check_operator(operator)
+    if operator.order != 1:
+        raise ValueError(f"operator: the estimate is derived for order 1, got order {operator.order}")
+    return 2.0 * tau * math.cos(math.pi / operator.size) / (1.0 + 2.0 * tau)
+
+
 def _diagonal_of_normal_matrix(operator: DerivativeOperator, ratio: np.ndarray) -> np.ndarray:
     """diag(D^T G D) with G = diag(ratio): sum over the rows r of D of ratio_r (D_ra)^2, from the stencil."""
     index = operator.padding_indices()

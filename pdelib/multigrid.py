@@ -848,6 +848,27 @@ class MultigridSolver:
                     self._cycle(index, gamma)
         return finest.u[interior].copy()
 
+    def smoothing_only_factor(self) -> float:
+        """Theoretical factor per cycle of the nu_1 + nu_2 smoothing sweeps alone on the smoothest mode (1D).
+
+        For the stencil [a_{-1}, a_0, a_{-1}] of A and beta = 2 |a_{-1}| cos(pi h) / a_0 (Jacobi's factor on
+        sin(pi x), omega = 1), one sweep multiplies that mode by
+
+            weighted Jacobi:  max(|1 - omega (1 - beta)|, |1 - omega (1 + beta)|),   red-black Gauss-Seidel: beta^2,
+
+        the spectral radius of the smoother. Poisson: beta = cos(pi h), so 1 - omega pi^2 h^2 / 2 per Jacobi
+        sweep -- smoothing alone (depth 1) stalls as h -> 0 (chapter 06).
+        """
+        if self.dimension != 1:
+            raise ValueError(f"smoothing_only_factor is derived for dimension 1, got dimension {self.dimension}")
+        stencil = self.stencils[0]
+        beta = 2.0 * abs(stencil[0]) * math.cos(math.pi / (self.size + 1)) / stencil[1]
+        if self.smoother == "jacobi":
+            per_sweep = max(abs(1.0 - self.omega * (1.0 - beta)), abs(1.0 - self.omega * (1.0 + beta)))
+        else:
+            per_sweep = beta**2
+        return per_sweep ** (self.pre + self.post)
+
     def convergence_factor(self, cycles: int = 40, last: int = 20, seed: int = 0) -> float:
         """The asymptotic convergence factor per cycle, measured (chapter 06).
 

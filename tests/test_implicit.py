@@ -257,3 +257,22 @@ def test_fixed_point_errors_against_a_reference_shrink_by_tau_over_threshold():
     exact = SemiImplicitScheme(tau, g, D).step(u)
     result = FixedPointSolver(tau, g, D).solve(u, 2000, reference=exact)
     assert result.diverged and result.history[-1] > 1e6 * result.history[0]
+
+
+@pytest.mark.parametrize("tau", [0.5, 3.0, 50.0])
+def test_jacobi_factor_estimate_matches_the_measured_rate(tau):
+    from pdelib.implicit import jacobi_factor_estimate
+
+    u = pdelib.noisy_step(64, noise=0.05)
+    measured = jacobi_iteration(u, tau, LINEAR, D1_64, iterations=2000).rate()
+    assert measured == pytest.approx(jacobi_factor_estimate(tau, D1_64), rel=0.02)
+    assert jacobi_factor_estimate(tau, D1_64) < 2 * tau / (1 + 2 * tau)
+
+
+def test_jacobi_factor_estimate_rejects_bad_input():
+    from pdelib.implicit import jacobi_factor_estimate
+
+    with pytest.raises(ValueError, match="tau must be a finite real number > 0"):
+        jacobi_factor_estimate(0.0, D1_64)
+    with pytest.raises(ValueError, match="derived for order 1"):
+        jacobi_factor_estimate(1.0, DerivativeOperator(2, 64))

@@ -508,3 +508,16 @@ def test_bad_grid_functions():
         smooth(np.ones(5), np.ones(5), POISSON_1D, omega=2.0)
     with pytest.raises(ValueError, match=r"too large"):
         stencil_matrix(POISSON_2D, 127)
+
+
+@pytest.mark.parametrize("smoother", ["jacobi", "red-black"])
+def test_smoothing_only_factor_is_the_spectral_radius_of_the_sweeps(smoother):
+    """Depth 1: the theoretical factor per cycle equals the largest |eigenvalue| of the smoothing iteration."""
+    solver = MultigridSolver(31, depth=1, smoother=smoother, pre=2, post=1)
+    iteration = np.column_stack([solver.cycle(np.zeros(31), column) for column in np.eye(31)])
+    assert np.max(np.abs(np.linalg.eigvals(iteration))) == pytest.approx(solver.smoothing_only_factor(), rel=1e-10)
+
+
+def test_smoothing_only_factor_needs_one_dimension():
+    with pytest.raises(ValueError, match="smoothing_only_factor is derived for dimension 1"):
+        MultigridSolver(15, dimension=2, depth=1).smoothing_only_factor()

@@ -137,7 +137,7 @@ def test_red_black_is_not_slower_than_jacobi(app):
     assert "exact after 1 cycle" in app.status.value
     assert app._floor_marker.get_xdata().size == 1 and app._floor_text.get_visible()
     app.set(depth=1)
-    assert app.stall_factor < app.smoothing_only_factor() + 1e-15
+    assert app.stall_factor < app.mg.smoothing_only_factor() + 1e-15
     assert app.stall_factor == pytest.approx(math.cos(math.pi / 256) ** 6)  # rho_GS = rho_J^2 per sweep
 
 

@@ -266,3 +266,13 @@ def test_inference_reuses_tau_until_the_parameters_change():
         changed = block(h)
     expected = h - block.tau * block.divergence(block.activation(block.derivative(h)))
     assert torch.allclose(changed, expected, rtol=0, atol=1e-14) and not torch.equal(changed, first)
+
+
+def test_largest_growth_is_the_largest_ratio_per_block():
+    from pdelib.denoisers import largest_growth
+
+    norms = np.array([[1.0, 2.0], [0.5, 3.0], [0.25, 2.5]])
+    assert largest_growth(norms) == pytest.approx(1.5)
+    assert largest_growth(np.array([[1.0], [np.inf]])) == np.inf
+    with pytest.raises(ValueError, match=r"norms must have shape \(blocks \+ 1, signals\)"):
+        largest_growth(np.ones(3))
