@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -152,12 +153,7 @@ class ExplicitScheme:
 
     def advance(self, u: np.ndarray, steps: int) -> np.ndarray:
         """Overwrite ``u`` (float64, length N) with u^{k+steps}: the fast loop, no measurements, no blow-up check."""
-        check_inplace_signal(u, self.operator.size)
-        steps = check_int(steps, "steps", 0)
-        with np.errstate(all="ignore"):
-            for _ in range(steps):
-                self.step_inplace(u)
-        return u
+        return advance_inplace(self.step_inplace, u, steps, self.operator.size)
 
     def step(self, u: np.ndarray) -> np.ndarray:
         """Return u^{k+1} = u^k - tau D^T Phi(D u^k) as a new array."""
@@ -189,41 +185,67 @@ class ExplicitScheme:
         growth_limit : float, default 1e6
             Blow-up threshold relative to ||u^0||.
         """
-        u = check_signal(u0, "u0", self.operator.size).copy()
-        steps = check_int(steps, "steps", 0)
-        if record_every is not None:
-            record_every = check_int(record_every, "record_every", 1)
-        growth_limit = check_positive(growth_limit, "growth_limit")
-        norms = np.empty(steps + 1)
-        variations = np.empty(steps + 1)
-        norms[0] = initial = euclidean_norm(u)
-        variations[0] = total_variation(u)
-        recorded_steps, states = [0], [u.copy()]
-        blowup = None
-        k = 0
-        with np.errstate(all="ignore"):
-            while k < steps:
-                self.step_inplace(u)
-                k += 1
-                norms[k] = norm = euclidean_norm(u)
-                variations[k] = total_variation(u)
-                if not np.isfinite(norm) or norm > growth_limit * initial:
-                    blowup = BlowUp(step=k, norm=float(norm), growth=float(norm / initial))
-                    break
-                if record_every is not None and k % record_every == 0 and k < steps:
-                    recorded_steps.append(k)
-                    states.append(u.copy())
-        if recorded_steps[-1] != k:
-            recorded_steps.append(k)
-            states.append(u.copy())
-        return Evolution(
-            tau=self.tau,
-            steps=np.array(recorded_steps),
-            states=np.array(states),
-            norms=norms[: k + 1],
-            total_variations=variations[: k + 1],
-            blowup=blowup,
-        )
+        return record_evolution(self.step_inplace, self.tau, u0, steps, self.operator.size, record_every, growth_limit)
+
+
+def advance_inplace(step_inplace: Callable[[np.ndarray], None], u: np.ndarray, steps: int, size: int) -> np.ndarray:
+    """Apply ``step_inplace`` ``steps`` times to the float64 array u of length ``size``: the fast loop of
+    every scheme's ``advance`` (no measurements, no blow-up check, no floating-point warnings)."""
+    check_inplace_signal(u, size)
+    steps = check_int(steps, "steps", 0)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            step_inplace(u)
+    return u
+
+
+def record_evolution(
+    step_inplace: Callable[[np.ndarray], None],
+    tau: float,
+    u0: np.ndarray,
+    steps: int,
+    size: int,
+    record_every: int | None = None,
+    growth_limit: float = GROWTH_LIMIT,
+) -> Evolution:
+    """Run ``steps`` one-step updates ``step_inplace(u)`` from u^0, measuring ||u^k|| and TV(u^k) after each
+    and stopping early at a blow-up (non-finite values or ||u^k|| > growth_limit ||u^0||): the ``evolve``
+    of the explicit and the semi-implicit scheme. ``record_every`` also stores every such state."""
+    u = check_signal(u0, "u0", size).copy()
+    steps = check_int(steps, "steps", 0)
+    if record_every is not None:
+        record_every = check_int(record_every, "record_every", 1)
+    growth_limit = check_positive(growth_limit, "growth_limit")
+    norms = np.empty(steps + 1)
+    variations = np.empty(steps + 1)
+    norms[0] = initial = euclidean_norm(u)
+    variations[0] = total_variation(u)
+    recorded_steps, states = [0], [u.copy()]
+    blowup = None
+    k = 0
+    with np.errstate(all="ignore"):
+        while k < steps:
+            step_inplace(u)
+            k += 1
+            norms[k] = norm = euclidean_norm(u)
+            variations[k] = total_variation(u)
+            if not np.isfinite(norm) or norm > growth_limit * initial:
+                blowup = BlowUp(step=k, norm=float(norm), growth=float(norm / initial))
+                break
+            if record_every is not None and k % record_every == 0 and k < steps:
+                recorded_steps.append(k)
+                states.append(u.copy())
+    if recorded_steps[-1] != k:
+        recorded_steps.append(k)
+        states.append(u.copy())
+    return Evolution(
+        tau=tau,
+        steps=np.array(recorded_steps),
+        states=np.array(states),
+        norms=norms[: k + 1],
+        total_variations=variations[: k + 1],
+        blowup=blowup,
+    )
 
 
 def explicit_step(u: np.ndarray, tau: float, diffusivity: Flux, operator: DerivativeOperator) -> np.ndarray:

@@ -20,15 +20,15 @@ does not carry over (a long cycle of a nonmonotone flux can raise the norm). The
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import check_choice, check_inplace_signal, check_int, check_positive, check_signal
-from .explicit import GROWTH_LIMIT, BlowUp, ExplicitScheme, stability_bound
+from .explicit import GROWTH_LIMIT, BlowUp, ExplicitScheme, record_evolution, stability_bound
 from .fluxes import Flux, check_flux
-from .measures import euclidean_norm, total_variation
 from .operators import DerivativeOperator, check_operator
 
 #: Methods compared by :func:`steps_to_accuracy`.
@@ -250,49 +250,26 @@ class FSIScheme:
         growth_limit : float, default 1e6
             Blow-up threshold relative to ||u^0||.
         """
-        u = check_signal(u0, "u0", self.operator.size).copy()
         cycles = check_int(cycles, "cycles", 0)
         if record_every is not None:
             record_every = check_int(record_every, "record_every", 1)
-        growth_limit = check_positive(growth_limit, "growth_limit")
-        n = self.cycle_length
-        norms = np.empty(cycles * n + 1)
-        variations = np.empty(cycles * n + 1)
-        norms[0] = initial = euclidean_norm(u)
-        variations[0] = total_variation(u)
-        recorded_steps, states = [0], [u.copy()]
-        blowup = None
-        k = 0
-        current, previous = u, self._previous
-        with np.errstate(all="ignore"):
-            for cycle in range(1, cycles + 1):
-                np.copyto(previous, current)  # u^{-1} := u^0 of this cycle
-                for alpha in self._alphas:
-                    self._extrapolated_step(alpha, current, previous)
-                    current, previous = previous, current
-                    k += 1
-                    norms[k] = norm = euclidean_norm(current)
-                    variations[k] = total_variation(current)
-                    if not np.isfinite(norm) or norm > growth_limit * initial:
-                        blowup = BlowUp(step=k, norm=float(norm), growth=float(norm / initial))
-                        break
-                if blowup is not None:
-                    break
-                if record_every is not None and cycle % record_every == 0 and cycle < cycles:
-                    recorded_steps.append(k)
-                    states.append(current.copy())
-        if recorded_steps[-1] != k:
-            recorded_steps.append(k)
-            states.append(current.copy())
-        return FSIEvolution(
-            tau=self.tau,
-            cycle_length=n,
-            steps=np.array(recorded_steps),
-            states=np.array(states),
-            norms=norms[: k + 1],
-            total_variations=variations[: k + 1],
-            blowup=blowup,
-        )
+        n, previous, work = self.cycle_length, self._previous, self._work
+        inner_steps = itertools.cycle(enumerate(self._alphas))
+
+        def inner_step(u: np.ndarray) -> None:
+            """One extrapolated step of the current cycle: u <- alpha_k (u - tau D^T Phi(D u)) + (1 - alpha_k) u^{k-1}."""
+            index, alpha = next(inner_steps)
+            if index == 0:
+                np.copyto(previous, u)  # u^{-1} := u^0 of this cycle
+            self._extrapolated_step(alpha, u, previous)  # previous <- u^{k+1}
+            np.copyto(work, u)
+            np.copyto(u, previous)
+            np.copyto(previous, work)  # previous <- u^k for the next step
+
+        run = record_evolution(inner_step, self.tau, u0, cycles * n, self.operator.size,
+                               None if record_every is None else record_every * n, growth_limit)
+        return FSIEvolution(tau=self.tau, cycle_length=n, steps=run.steps, states=run.states, norms=run.norms,
+                            total_variations=run.total_variations, blowup=run.blowup)
 
 
 @dataclass(frozen=True)

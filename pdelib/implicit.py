@@ -42,11 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from ._checks import check_inplace_signal, check_int, check_positive, check_signal
+from ._checks import check_int, check_positive, check_signal
 from .diffusivities import Diffusivity
-from .explicit import _BLOCK, Evolution
+from .explicit import _BLOCK, Evolution, advance_inplace, record_evolution
 from .fluxes import Flux, check_flux
-from .measures import total_variation
+from .measures import euclidean_norm
 from .operators import DerivativeOperator, check_operator
 from .tridiagonal import solve_semi_implicit_tridiagonal
 
@@ -59,14 +59,6 @@ MAX_STIFFNESS = 1e12
 
 #: An inner iteration has diverged when its monitored norm is non-finite or exceeds this many times its first value.
 DIVERGENCE_LIMIT = 1e6
-
-
-def _norm(x: np.ndarray) -> float:
-    """||x||_2 without overflow (scaled by max |x|); inf or nan for non-finite x."""
-    largest = float(np.max(np.abs(x)))
-    if largest == 0.0 or not math.isfinite(largest):
-        return largest
-    return largest * math.sqrt(np.dot(x / largest, x / largest))
 
 
 def _check_pair(diffusivity: object, operator: object) -> None:
@@ -340,12 +332,7 @@ class SemiImplicitScheme:
 
     def advance(self, u: np.ndarray, steps: int) -> np.ndarray:
         """Overwrite ``u`` (float64, length N) with u^{k+steps}: the fast loop, no measurements."""
-        check_inplace_signal(u, self.operator.size)
-        steps = check_int(steps, "steps", 0)
-        with np.errstate(all="ignore"):
-            for _ in range(steps):
-                self.step_inplace(u)
-        return u
+        return advance_inplace(self.step_inplace, u, steps, self.operator.size)
 
     def evolve(self, u0: np.ndarray, steps: int, record_every: int | None = None) -> Evolution:
         """Run ``steps`` semi-implicit steps from u^0 (diffusion time K tau); never blows up (``blowup`` is None).
@@ -359,34 +346,7 @@ class SemiImplicitScheme:
         record_every : int, optional
             Also store every ``record_every``-th state (default: only u^0 and the last).
         """
-        u = check_signal(u0, "u0", self.operator.size).copy()
-        steps = check_int(steps, "steps", 0)
-        if record_every is not None:
-            record_every = check_int(record_every, "record_every", 1)
-        norms = np.empty(steps + 1)
-        variations = np.empty(steps + 1)
-        norms[0] = math.sqrt(np.dot(u, u))
-        variations[0] = total_variation(u)
-        recorded_steps, states = [0], [u.copy()]
-        with np.errstate(all="ignore"):
-            for k in range(1, steps + 1):
-                self.step_inplace(u)
-                norms[k] = math.sqrt(np.dot(u, u))
-                variations[k] = total_variation(u)
-                if record_every is not None and k % record_every == 0 and k < steps:
-                    recorded_steps.append(k)
-                    states.append(u.copy())
-        if recorded_steps[-1] != steps:
-            recorded_steps.append(steps)
-            states.append(u.copy())
-        return Evolution(
-            tau=self.tau,
-            steps=np.array(recorded_steps),
-            states=np.array(states),
-            norms=norms,
-            total_variations=variations,
-            blowup=None,
-        )
+        return record_evolution(self.step_inplace, self.tau, u0, steps, self.operator.size, record_every)
 
 
 def semi_implicit_step(u: np.ndarray, tau: float, diffusivity: Flux, operator: DerivativeOperator) -> np.ndarray:
@@ -460,14 +420,14 @@ class FixedPointSolver:
         max_iterations, tolerance = _check_iteration_arguments(max_iterations, tolerance)
         if reference is not None:
             reference = check_signal(reference, "reference", self.operator.size)
-        scale = _norm(u)
+        scale = euclidean_norm(u)
         v = u.copy()
-        history = [] if reference is None else [_norm(v - reference)]
+        history = [] if reference is None else [euclidean_norm(v - reference)]
         converged = diverged = False
         with np.errstate(all="ignore"):
             for _ in range(max_iterations):
                 new = self._iterate(u, v)
-                monitored = _norm(new - v) if reference is None else _norm(new - reference)
+                monitored = euclidean_norm(new - v) if reference is None else euclidean_norm(new - reference)
                 history.append(monitored)
                 if not math.isfinite(monitored) or monitored > DIVERGENCE_LIMIT * max(history[0], 1e-300):
                     diverged = True
@@ -554,14 +514,14 @@ def jacobi_iteration(
         # diag(D^T G D)_a = sum_r g_r (D_ra)^2 = (D∘D)^T g; the dense-free form uses |D|^2 per row
         diagonal = 1.0 + tau * _diagonal_of_normal_matrix(operator, ratio)
         x = u.copy()
-        errors = [_norm(x - reference)]
+        errors = [euclidean_norm(x - reference)]
         for _ in range(iterations):
             product = x + tau * operator._apply_transpose_unchecked(
                 ratio * operator._apply_unchecked(x, np.empty(operator.output_size)), np.empty(operator.size)
             )
             x = x + (u - product) / diagonal  # = M^{-1}(u^k + (M - A) x)
-            errors.append(_norm(x - reference))
-    scale = _norm(u)
+            errors.append(euclidean_norm(x - reference))
+    scale = euclidean_norm(u)
     history = np.array(errors)
     return IterationResult(
         solution=x,
