@@ -2,7 +2,7 @@
 
 Run:  python benchmarks/bench_fsi.py
 Problem: Perona–Malik diffusion, lambda = 0.1, noisy step (N = 256, height 1, noise 0.05, seed 0),
-first order (n = 1), reflecting boundaries. Error: ``pdelib.fsi.relative_max_error``, the largest
+first order (n = 1), reflecting boundaries. Error: ``pdelib.schemes.fsi.relative_max_error``, the largest
 deviation from the reference solution (explicit scheme, tau = tau* / 20) in units of the initial
 grey-value range. For each stopping time T, ``steps_to_accuracy`` finds the fewest explicit steps
 reaching error <= 1e-2: K steps of tau = T / K <= tau* for the plain scheme, M FSI cycles of n steps
@@ -16,7 +16,7 @@ import statistics
 import time
 
 import pdelib
-from pdelib.fsi import FSIScheme, reference_solution, steps_to_accuracy
+from pdelib.schemes.fsi import FSIScheme, reference_solution, steps_to_accuracy
 
 TOLERANCE = 1e-2
 TIMES = (10.0, 100.0, 1000.0, 10000.0)

@@ -4,10 +4,10 @@ Run:  python benchmarks/bench_implicit.py
 
 1. Cost of one step. Perona–Malik diffusion, lambda = 0.1, noisy step, first order (n = 1) and second
    order (n = 2), reflecting boundaries, N = 4096 and 2^20. For n = 1 the semi-implicit step solves the
-   tridiagonal system I + tau D^T G(u) D with the compiled twisted solver (``pdelib.tridiagonal``); for
+   tridiagonal system I + tau D^T G(u) D with the compiled twisted solver (``pdelib.schemes.tridiagonal``); for
    n = 2 it assembles the band and calls LAPACK (``scipy.linalg.solveh_banded``, pbsv). Target (issue 5):
    <= 2.5x an explicit step at n = 1, both sizes.
-2. Steps and wall time to reach T = 10^3 at error <= 1e-2 (``pdelib.fsi.steps_to_accuracy``, the
+2. Steps and wall time to reach T = 10^3 at error <= 1e-2 (``pdelib.schemes.fsi.steps_to_accuracy``, the
    chapter-04 problem: N = 256, n = 1, error relative to the initial range against the reference
    solution): explicit (tau <= tau* = 0.5), FSI, semi-implicit (any tau).
 
@@ -21,8 +21,8 @@ import statistics
 import time
 
 import pdelib
-from pdelib.fsi import FSIScheme, plan_fsi, reference_solution, steps_to_accuracy
-from pdelib.implicit import SemiImplicitScheme
+from pdelib.schemes.fsi import FSIScheme, plan_fsi, reference_solution, steps_to_accuracy
+from pdelib.schemes.implicit import SemiImplicitScheme
 
 TARGET = 2.5
 STOPPING_TIME = 1000.0

@@ -1,4 +1,4 @@
-"""Benchmark of chapter 06: geometric multigrid (pdelib.multigrid) against algebraic multigrid, direct and CG.
+"""Benchmark of chapter 06: geometric multigrid (pdelib.schemes.multigrid) against algebraic multigrid, direct and CG.
 
 Run:  pip install -r benchmarks/requirements.txt && python benchmarks/bench_multigrid.py
 Problem: 2D Poisson -Laplace u = f on the unit square, zero Dirichlet values, 5-point stencil, N x N interior
@@ -26,7 +26,8 @@ import scipy.sparse as sparse
 from scipy.linalg import solve_banded
 from scipy.sparse.linalg import cg, spsolve
 
-from pdelib.multigrid import MultigridSolver, apply_stencil
+from pdelib.schemes.grids import apply_stencil
+from pdelib.schemes.multigrid import MultigridSolver
 
 TOLERANCE = 1e-8
 PYAMG_TARGET = 1 / 3

@@ -17,7 +17,7 @@ import torch  # noqa: E402
 
 from app_timing import measure, verdict  # noqa: E402
 from pdelib.apps import StabilityApp  # noqa: E402
-from pdelib.denoisers import diffusion_resnet, standard_resnet  # noqa: E402
+from pdelib.nets.denoisers import diffusion_resnet, standard_resnet  # noqa: E402
 from pdelib.denoising import make_denoising_data  # noqa: E402
 
 TRAINED = {"scale moves, repeat 1 (trained depth)": ({}, "scale", [0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0])}

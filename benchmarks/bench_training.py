@@ -23,10 +23,10 @@ import time
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from pdelib.denoisers import diffusion_resnet, standard_resnet
+from pdelib.nets.denoisers import diffusion_resnet, standard_resnet
 from pdelib.denoising import make_denoising_data
-from pdelib.network import parameter_count
-from pdelib.training import evaluate, noisy_baseline, train
+from pdelib.nets.resnet import parameter_count
+from pdelib.nets.training import evaluate, noisy_baseline, train
 
 TARGET_SECONDS = 90.0
 SIZE, CHANNELS, BLOCKS, EPOCHS = 128, 16, 4, 30

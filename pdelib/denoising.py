@@ -3,7 +3,7 @@
 Clean signals are piecewise constant or piecewise smooth on N cell-centred points of [0, 1] and take
 values in [0, 1] (the *signal range* is 1); the noisy ones add Gaussian noise f = u + noise * n,
 n_i ~ N(0, 1). Everything is generated here from one seed (numpy's PCG64): no downloads, the same
-arrays on every machine. This module imports numpy only; :mod:`pdelib.training` turns the arrays into
+arrays on every machine. This module imports numpy only; :mod:`pdelib.nets.training` turns the arrays into
 torch tensors.
 
 Metrics: the mean squared error MSE(v, u) = mean_i (v_i - u_i)^2 and the peak signal-to-noise ratio

@@ -15,6 +15,7 @@ scheme and the torch network evaluate literally the same expression.
 
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 
 import numpy as np
@@ -69,10 +70,12 @@ class Flux:
             return self._flux_derivative(np.asarray(s, dtype=float))
 
     def torch_flux(self, s):
-        """Phi(s) on a torch tensor: the same formula as :meth:`flux`, differentiable."""
-        import torch
+        """Phi(s) on a torch tensor: the same formula as :meth:`flux`, differentiable.
 
-        return self._flux(s, torch)
+        The formula is evaluated with the tensor's own module (``torch``), which the caller has already
+        imported: this module never imports torch itself (only :mod:`pdelib.nets` does).
+        """
+        return self._flux(s, sys.modules[type(s).__module__.partition(".")[0]])
 
 
 def check_flux(value: object, name: str = "diffusivity") -> Flux:

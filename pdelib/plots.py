@@ -1,4 +1,4 @@
-"""Static figures of the course (chapters 01-02): readable on a projector, colour-blind safe.
+"""Static figures of the course (chapters 01-07): readable on a projector, colour-blind safe.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot, so a
 notebook shows it as a static PNG (also on GitHub/nbviewer) and nothing stays open.
@@ -18,12 +18,12 @@ from matplotlib.figure import Figure
 
 from .diffusivities import Diffusivity, diffusivity
 from .fluxes import Flux
-from .explicit import Evolution
+from .schemes.explicit import Evolution
 
-if TYPE_CHECKING:  # pdelib.implicit imports scipy and numba: only for the annotations
-    from .implicit import IterationResult
-    from .multigrid import MultigridResult
-    from .training import TrainingHistory
+if TYPE_CHECKING:  # pdelib.schemes.implicit imports scipy and numba: only for the annotations
+    from .nets.training import TrainingHistory
+    from .schemes.implicit import IterationResult
+    from .schemes.multigrid import MultigridResult
 
 #: Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
 COLORS = {
@@ -158,7 +158,7 @@ def plot_time_step_study(runs: dict[str, Evolution], x: np.ndarray) -> Figure:
 def plot_steps_against_time(results: dict[str, Sequence]) -> Figure:
     """Explicit steps needed against stopping time T, log-log (chapter 04).
 
-    ``results`` maps a method label to a sequence of :class:`pdelib.fsi.AccuracyResult`, the plain
+    ``results`` maps a method label to a sequence of :class:`pdelib.schemes.fsi.AccuracyResult`, the plain
     explicit scheme first and FSI last: dotted guides of slope 1 (steps ~ T) and 1/2
     (steps ~ sqrt(T)) start at their first points.
     """
@@ -201,7 +201,7 @@ def plot_iteration_errors(results: dict[str, IterationResult], scale: float = 1.
                           title: str = "inner iterations of one implicit step") -> Figure:
     """Iterate errors against the iteration l on a log scale, one line per solver run (chapter 05).
 
-    ``results`` maps a label to an :class:`pdelib.implicit.IterationResult` whose ``history`` holds errors
+    ``results`` maps a label to an :class:`pdelib.schemes.implicit.IterationResult` whose ``history`` holds errors
     (e.g. ``FixedPointSolver.solve(..., reference=x)`` or ``jacobi_iteration``); they are divided by
     ``scale`` (e.g. ||u^k||). A diverged run ends in a red cross.
     """
@@ -215,7 +215,7 @@ def plot_residual_histories(results: dict[str, MultigridResult],
                             title: str = "multigrid: residual after each cycle") -> Figure:
     """Relative residuals ||f - A u_k|| / ||f|| against the cycle k, log scale, one line per run (chapter 06).
 
-    ``results`` maps a label to a :class:`pdelib.multigrid.MultigridResult` (``residuals[0] = 1``).
+    ``results`` maps a label to a :class:`pdelib.schemes.multigrid.MultigridResult` (``residuals[0] = 1``).
     """
     histories = {label: np.asarray(result.residuals) for label, result in results.items()}
     return _plot_histories(histories, set(), "cycle k", "‖f − A uₖ‖ / ‖f‖", title)
@@ -240,7 +240,7 @@ def plot_norm_trajectories(trajectories: dict[str, np.ndarray],
     """The largest ||h^k|| / ||h^0|| over the signals against the block k, log scale (chapter 07).
 
     ``trajectories`` maps a label to an array of shape (blocks + 1, signals), as returned by
-    :func:`pdelib.denoisers.norm_trajectory`; a line that leaves 1e200 (overflow) ends in a red cross.
+    :func:`pdelib.nets.denoisers.norm_trajectory`; a line that leaves 1e200 (overflow) ends in a red cross.
     """
     histories = {label: np.max(norms / norms[0], axis=1) for label, norms in trajectories.items()}
     exploded = {label for label, history in histories.items() if not np.all(np.isfinite(history) & (history < 1e200))}

@@ -76,7 +76,7 @@ def test_steps_against_time_draws_both_methods_and_two_guides():
 
 def iteration_results():
     """Fixed point just below and above its threshold, and Jacobi, on one implicit linear step (chapter 05)."""
-    from pdelib.implicit import FixedPointSolver, SemiImplicitScheme, jacobi_iteration
+    from pdelib.schemes.implicit import FixedPointSolver, SemiImplicitScheme, jacobi_iteration
 
     signal = pdelib.noisy_step(SIZE, seed=4)
     g, D = pdelib.diffusivity("linear"), pdelib.DerivativeOperator(1, SIZE)
@@ -99,7 +99,7 @@ def test_iteration_errors_mark_the_diverged_run():
 
 def multigrid_results():
     """V(2,1) cycles with all levels and with smoothing only, 1D Poisson, N = 63 (chapter 06)."""
-    from pdelib.multigrid import MultigridSolver
+    from pdelib.schemes.multigrid import MultigridSolver
 
     f = np.random.default_rng(5).standard_normal(SIZE - 1)
     return {f"depth {depth}": MultigridSolver(SIZE - 1, depth=depth).solve(f, tolerance=1e-10, max_cycles=20)
@@ -118,7 +118,7 @@ def test_residual_histories_draw_one_line_per_run():
 
 def training_histories():
     """Two short made-up loss histories (the figure only draws them; training is tested elsewhere)."""
-    from pdelib.training import TrainingHistory
+    from pdelib.nets.training import TrainingHistory
 
     return {"(a)": TrainingHistory([0.04, 0.02, 0.01], [0.05, 0.03, 0.02]),
             "(b)": TrainingHistory([0.05, 0.03, 0.02], [0.06, 0.04, 0.03])}

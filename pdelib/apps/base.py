@@ -1,0 +1,294 @@
+"""The shared base of the widget apps: controls, a fixed status line, a live figure rendered by blitting.
+
+Each app (one module per chapter in :mod:`pdelib.apps`) subclasses :class:`App` and reads top to bottom as
+controls (``__init__``) -> :meth:`App.recompute` (numbers only) -> :meth:`App.redraw` (artists only) ->
+``describe`` (the status line). :class:`App` owns the ipympl canvas hand-over, blitting, the tau gauge, the
+run panels shared by the explicit-scheme apps, and the status line.
+
+DOM classes for the browser tests: the app container has ``pdelib-app``, the status line
+``pdelib-status`` and each control ``pdelib-<name>`` (e.g. ``pdelib-tau``).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from base64 import b64encode
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import ipywidgets as widgets
+import numpy as np
+from ipympl.backend_nbagg import Canvas, FigureManager
+from matplotlib.figure import Figure
+from PIL import Image
+
+from ..diffusivities import DIFFUSIVITIES, diffusivity
+from ..plots import COLORS, course_style
+from ..schemes.explicit import Evolution
+
+#: Labels of the diffusivity dropdowns: label -> pdelib name.
+DIFFUSIVITY_LABELS = {diffusivity(name).title: name for name in DIFFUSIVITIES}
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is >= ``value`` (axis limits that rarely change)."""
+    value = max(float(value), 1.0)
+    decade = 10.0 ** math.floor(math.log10(value))
+    return next(factor * decade for factor in (1.0, 2.0, 5.0, 10.0) if factor * decade >= value * (1 - 1e-12))
+
+
+def decade_limits(values: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """Log-axis limits (low, high), widened to whole decades only where ``values`` leave them."""
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size:
+        if values.min() < 1.5 * low:
+            low = 10.0 ** math.floor(math.log10(values.min() / 1.5))
+        if values.max() * 1.5 > high:
+            high = 10.0 ** math.ceil(math.log10(values.max() * 1.5))
+    return low, high
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 cycle', '7 cycles'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def finite_or_gap(values: np.ndarray) -> np.ndarray:
+    """``values`` with non-finite entries replaced by NaN (a gap in the plot)."""
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+class _Canvas(Canvas):
+    """ipympl's canvas with its image hand-over fixed (ipympl 0.10.0).
+
+    Drawn before the browser has connected (an app draws while it is built), ipympl stores the
+    figure as a data URL without its ``data:image/png;base64,`` prefix and sends raw pixels
+    where a PNG is expected, so JupyterLab shows an empty 0 x 0 figure. Here the stored URL is
+    complete and the PNG that matplotlib produced is sent.
+    """
+
+    def send_binary(self, data: bytes) -> None:
+        if self.syncing_data_url:
+            pixels = self._last_buff.view(dtype=np.uint8).reshape((*self._last_buff.shape, 4))
+            with io.BytesIO() as png:
+                Image.fromarray(pixels).save(png, format="png")
+                self._data_url = "data:image/png;base64," + b64encode(png.getvalue()).decode("ascii")
+        self.send({"data": '{"type": "binary"}'}, buffers=[data])
+
+
+def attach_canvas(figure: Figure) -> Canvas:
+    """Give ``figure`` an ipympl canvas widget (interactive in JupyterLab, Agg when headless)."""
+    canvas = _Canvas(figure)
+    with warnings.catch_warnings():
+        # ipympl 0.10 hands the canvas on to its toolbar widget's constructor, which traitlets flags
+        warnings.filterwarnings("ignore", message="Passing unrecognized arguments", category=DeprecationWarning)
+        FigureManager(canvas, 0)
+    canvas.header_visible = False
+    canvas.footer_visible = False
+    canvas.toolbar_visible = False
+    canvas.resizable = False
+    return canvas
+
+
+class App:
+    """Base class: ``controls`` (name -> widget), ``status`` (HTML), ``figure`` and its ``canvas``.
+
+    Subclasses set ``figure_size``, create their axes and artists once in :meth:`build`, and
+    implement :meth:`recompute` (numbers only), :meth:`redraw` (artists only) and
+    :meth:`animated_artists` (the artists that change from one update to the next).
+
+    Rendering: while no axis limits change, an update restores the cached background and
+    draws only the animated artists (blitting); otherwise it redraws the whole figure.
+    """
+
+    figure_size: tuple[float, float] = (11.0, 5.0)
+
+    def __init__(self, controls: dict[str, widgets.Widget]) -> None:
+        self.controls = controls
+        self.defaults = {name: control.value for name, control in controls.items()}
+        with course_style():
+            self.figure = Figure(figsize=self.figure_size, layout="constrained")
+            self.build(self.figure)
+        self.canvas = attach_canvas(self.figure)
+        self.status = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
+        self.status.add_class("pdelib-status")
+        reset = widgets.Button(description="reset", tooltip="return every control to its default")
+        reset.add_class("pdelib-reset")
+        reset.on_click(lambda _: self.reset())
+        for name, control in controls.items():
+            control.add_class(f"pdelib-{name}")
+            control.style.description_width = "initial"
+            control.observe(self._on_change, names="value")
+        self._holding = False
+        self.widget = widgets.VBox(
+            [widgets.HBox([*controls.values(), reset], layout=widgets.Layout(flex_flow="row wrap")),
+             self.status, self.canvas]
+        )
+        self.widget.add_class("pdelib-app")
+        self.recompute()
+        self._redraw_in_style()
+        self.freeze_layout()
+        self._background = None
+        self._limits = None
+        self.canvas.mpl_connect("draw_event", self._on_draw)
+        self.render()
+
+    def build(self, figure: Figure) -> None:
+        """Create the axes and artists on ``figure`` (called once, in the course style)."""
+        raise NotImplementedError
+
+    def recompute(self) -> None:
+        """Run the solver for the current control values (no drawing)."""
+        raise NotImplementedError
+
+    def redraw(self) -> None:
+        """Update the artists from the last computation (no solving)."""
+        raise NotImplementedError
+
+    def animated_artists(self) -> list:
+        """The artists that :meth:`redraw` changes without changing any axis limits."""
+        raise NotImplementedError
+
+    def freeze_layout(self) -> None:
+        """Compute the constrained layout once, then keep it: redraws skip the layout pass."""
+        self.figure.draw_without_rendering()
+        self.figure.set_layout_engine("none")
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _on_change(self, change: dict) -> None:
+        if not self._holding:
+            self.update()
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Change controls inside this block without an update per change (the caller updates once after).
+
+        Nested blocks keep holding until the outermost one ends."""
+        previous, self._holding = self._holding, True
+        try:
+            yield
+        finally:
+            self._holding = previous
+
+    def set(self, **values: object) -> None:
+        """Set several controls at once and update once (e.g. ``app.set(tau=0.6, order=2)``)."""
+        with self.holding():
+            for name, value in values.items():
+                self.controls[name].value = value
+        self.update()
+
+    def reset(self) -> None:
+        """Return every control to its default value."""
+        self.set(**self.defaults)
+
+    def update(self) -> None:
+        """Recompute, update the artists in place and render."""
+        self.recompute()
+        self._redraw_in_style()
+        self.render()
+
+    def _redraw_in_style(self) -> None:
+        with course_style():  # titles and texts set in redraw() take the course's fonts
+            self.redraw()
+
+    def _axis_limits(self) -> tuple:
+        return tuple((ax.get_xlim(), ax.get_ylim()) for ax in self.figure.axes)
+
+    def render(self) -> None:
+        """Blit the animated artists onto the cached background, or redraw all if axis limits changed."""
+        artists = self.animated_artists()
+        for artist in artists:
+            artist.set_animated(True)
+        limits = self._axis_limits()
+        if self._background is None or limits != self._limits:
+            self._limits = limits
+            self.canvas.draw()  # the draw event caches the background and draws the artists
+        else:
+            self.canvas.restore_region(self._background)
+            for artist in artists:
+                self.figure.draw_artist(artist)
+            self.canvas.blit(self.figure.bbox)
+
+    def _on_draw(self, event) -> None:
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        for artist in self.animated_artists():
+            self.figure.draw_artist(artist)
+
+    def _build_gauge(self, gauge, label: str) -> None:
+        """Create the tau gauge on ``gauge``: stable range green, unstable red, the bound tau* as a line."""
+        self.ax_gauge = gauge
+        gauge.set_yticks([])
+        gauge.grid(False)
+        gauge.set_xlabel(label)
+        self._stable_band = gauge.axvspan(0, 1, color=COLORS["green"], alpha=0.25, linewidth=0)
+        self._unstable_band = gauge.axvspan(1, 2, color=COLORS["vermillion"], alpha=0.25, linewidth=0)
+        self._bound_line = gauge.axvline(1, color=COLORS["black"], linewidth=2.5)
+        self._bound_text = gauge.text(1, 1.05, "", transform=gauge.get_xaxis_transform(), ha="center",
+                                      va="bottom", fontsize=12)
+        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=COLORS["blue"], markersize=16)
+        gauge.set_ylim(0, 1)
+
+    def _draw_gauge(self, bound: float, tau: float) -> None:
+        """Show tau (triangle) against the bound tau* on a gauge spanning 0 .. 1.65 tau*."""
+        self.ax_gauge.set_xlim(0, 1.65 * bound)
+        self._stable_band.set_x(0)
+        self._stable_band.set_width(bound)
+        self._unstable_band.set_x(bound)
+        self._unstable_band.set_width(0.6 * bound)
+        self._bound_line.set_xdata([bound, bound])
+        self._bound_text.set_x(bound)
+        self._bound_text.set_text(f"τ* = 2/(L‖D‖²) = {bound:.4f}")
+        self._tau_marker.set_data([tau], [0.5])
+
+    def _build_run_axes(self) -> None:
+        """Create the artists that :meth:`_show_run` updates: the signal ``self.signal`` and the last state on
+        ``ax_signal``, ||u^k|| and TV(u^k) against k (up to ``self.steps``) on ``ax_norm``."""
+        ax = self.ax_signal
+        ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="u⁰ (noisy step)")
+        (self._final_line,) = ax.plot(self.x, self.signal, color=COLORS["blue"], linestyle="-",
+                                      label="last state $u^K$")
+        ax.set(xlabel="grid index i", ylabel="u")
+        ax.legend(loc="upper left")
+        ax = self.ax_norm
+        (self._norm_line,) = ax.semilogy([0], [1], color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
+        (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
+        (self._blowup_marker,) = ax.plot([], [], "X", color=COLORS["vermillion"], markersize=16, label="blow-up")
+        ax.set(xlabel="step k", ylabel="norm, total variation", xlim=(0, self.steps))
+        ax.legend(loc="upper right")
+
+    def _show_run(self, run: Evolution, title: str) -> None:
+        """Draw an evolution on ``ax_signal`` (``_final_line``) and ``ax_norm`` (``_norm_line``, ``_tv_line``,
+        ``_blowup_marker``). Axis limits grow only when the data leave them, so most updates can blit;
+        a blown-up state is shown divided by its largest value, with the scale in the title."""
+        final = finite_or_gap(run.final)  # an overflowed value leaves a gap
+        k = np.arange(run.norms.size)
+        self._norm_line.set_data(k, run.norms)
+        self._tv_line.set_data(k, run.total_variations)
+        measured = np.concatenate([run.norms, run.total_variations])
+        measured = measured[np.isfinite(measured) & (measured > 0)]
+        low, high = float(np.nanmin(final, initial=0.0)), float(np.nanmax(final, initial=0.0))
+        if run.blowup is None:
+            self.ax_signal.set_ylim(min(-0.35, low - 0.1), max(1.35, high + 0.1))
+            self.ax_norm.set_ylim(min(0.5, measured.min() / 1.5), max(60.0, measured.max() * 1.5))
+            self._final_line.set_ydata(final)
+            self._blowup_marker.set_data([], [])
+            self.ax_signal.set_title(title, color=COLORS["black"])
+        else:
+            scale = max(abs(low), abs(high)) or 1.0
+            self.ax_signal.set_ylim(-1.15, 1.15)
+            self.ax_norm.set_ylim(0.5, max(1e10, measured.max() * 10))
+            self._final_line.set_ydata(final / scale)
+            self._blowup_marker.set_data([run.blowup.step], [float(np.nanmax(finite_or_gap(run.norms)))])
+            self.ax_signal.set_title(f"BLOW-UP at step {run.blowup.step}: u shown divided by max|u| = {scale:.2g}",
+                                     color=COLORS["vermillion"])
+
+    def _set_status(self, text: str, alarm: bool = False) -> None:
+        color = COLORS["vermillion"] if alarm else COLORS["black"]
+        weight = "bold" if alarm else "normal"
+        self.status.value = f'<span style="font-size:1.15em;color:{color};font-weight:{weight}">{text}</span>'
