@@ -69,6 +69,17 @@ class Flux:
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return self._flux_derivative(np.asarray(s, dtype=float))
 
+    def backward_fraction(self, s_max: float, points: int = 3001) -> float:
+        """The share of 0 <= s <= ``s_max`` where Phi'(s) < 0: backward diffusion (chapters 01, 07).
+
+        Measured on ``points`` equally spaced values of s; 0 for a monotone flux.
+        """
+        if isinstance(s_max, bool) or not isinstance(s_max, (int, float)) or not 0 < s_max < np.inf:
+            raise ValueError(f"s_max must be a finite number > 0, got {s_max!r}")
+        if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+            raise ValueError(f"points must be an integer >= 2, got {points!r}")
+        return float(np.mean(self.flux_derivative(np.linspace(0.0, s_max, points)) < 0.0))
+
     def torch_flux(self, s):
         """Phi(s) on a torch tensor: the same formula as :meth:`flux`, differentiable.
 

@@ -26,9 +26,10 @@ class StabilityApp(App):
 
     Figure: the largest ||h^k|| / ||h^0|| over the signals against the block k (log scale, fixed limits
     so that updates blit), and one signal: clean, input and both networks' outputs. By the stability
-    theorem the symmetric network's norm never grows while s tau stays within its bound (s <= 2 tau*/tau
-    for a trained step tau <= tau*); the standard network has no such guarantee. The status line reports
-    the largest growth per block of each network.
+    theorem the symmetric network's norm never grows while s tau stays within every block's exact bound
+    2 / (L ||K P||^2), i.e. for s up to :func:`pdelib.nets.denoisers.guaranteed_scale`; the standard network
+    has no such guarantee. The status line reports the largest growth per block of each network, and for the
+    symmetric one whether the absence of growth is guaranteed at this s or only observed.
     """
 
     figure_size = (12.0, 6.4)
@@ -41,7 +42,7 @@ class StabilityApp(App):
     GROWTH_TOLERANCE = 1e-5
 
     def __init__(self, models: dict, data, signals: int = 4, seed: int = 0) -> None:
-        from ..nets.denoisers import Denoiser
+        from ..nets.denoisers import Denoiser, guaranteed_scale
 
         if not isinstance(models, dict) or not models:
             raise TypeError("models must be a non-empty dict of label -> trained Denoiser")
@@ -49,6 +50,8 @@ class StabilityApp(App):
             if not isinstance(model, Denoiser):
                 raise TypeError(f"models[{label!r}] must be a Denoiser, got {type(model).__name__}")
         self.models = models
+        #: label -> the largest s the stability theorem covers (symmetric networks only).
+        self.guaranteed_scales = {label: guaranteed_scale(model) for label, model in models.items() if model.symmetric}
         signals = check_int(signals, "signals", 1)
         if signals > len(data.test):
             raise ValueError(f"signals must be at most {len(data.test)} (the test split), got {signals}")
@@ -124,6 +127,12 @@ class StabilityApp(App):
     def animated_artists(self) -> list:
         return [*self._norm_lines.values(), *self._output_lines.values(), self._clean_line, self._input_line]
 
+    def _no_growth(self, label: str, scale: float) -> str:
+        """'never grows' where the theorem covers the scale s, else 'did not grow here' (observed only)."""
+        if label in self.guaranteed_scales and scale <= self.guaranteed_scales[label]:
+            return f"never grows (guaranteed for s ≤ {self.guaranteed_scales[label]:.2f})"
+        return "did not grow here (observed, not guaranteed)"
+
     def describe(self) -> str:
         """The status line: per network, the largest growth per block and ||h^K|| / ||h^0||."""
         repeat, scale = self.controls["repeat"].value, self.controls["scale"].value
@@ -132,6 +141,6 @@ class StabilityApp(App):
             growth = self.growth(label)
             with np.errstate(all="ignore"):
                 final = float(np.max(norms[-1] / norms[0]))
-            verdict = "GROWS" if growth > 1.0 + self.GROWTH_TOLERANCE else "never grows"
+            verdict = "GROWS" if growth > 1.0 + self.GROWTH_TOLERANCE else self._no_growth(label, scale)
             parts.append(f"{label}: {verdict} (largest ratio per block {growth:.4g}, ‖h_K‖/‖h_0‖ up to {final:.3g})")
         return f"{repeat} × the trained blocks, residual scale s = {scale:g}: " + "; ".join(parts) + "."

@@ -370,6 +370,21 @@ def largest_growth(norms: np.ndarray) -> float:
     return float(np.max(np.where(np.isfinite(ratios), ratios, np.inf)))
 
 
+def guaranteed_scale(model: Denoiser) -> float:
+    """The largest residual scale s for which the theorem still guarantees ||h^{k+1}|| <= ||h^k|| (chapter 07).
+
+    Block k is Euclidean stable while s tau_k <= 2 / (L ||K_k P||^2), its exact bound, so the network is
+    covered for s <= min_k (2 / (L ||K_k P||^2)) / tau_k. This is at least 1 / sigmoid(theta_k) > 1 for every
+    block (tau_k is that fraction of a bound above ||K_k P||^2), and often larger. Beyond it the norm may still
+    decrease on given inputs -- observed, not guaranteed. Only for symmetric networks.
+    """
+    model = _check_denoiser(model)
+    if not model.symmetric:
+        raise ValueError("model must be a symmetric diffusion ResNet (diffusion_resnet): a standard ResNet has no bound")
+    with torch.no_grad():
+        return min(block.exact_tau_bound() / float(block.tau) for block in model.blocks)
+
+
 def learned_fluxes(model: Denoiser) -> list[SectorFlux]:
     """The trained activations Phi_k of a symmetric network, one :class:`SectorFlux` per block (chapter 07).
 
