@@ -8,7 +8,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pdelib.apps imports ipympl / pyplot machinery
 
-import math  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
