@@ -252,8 +252,9 @@ class BiasedTanh(ActivationFlux):
     """A bias inside the activation, lambda tanh(s / lambda + b): Phi(0) = lambda tanh(b) != 0.
 
     No sector contains it (Phi(s)/s -> +-infinity as s -> 0), so the theorem gives no bound; in the
-    scheme the constant flux Phi(0) is pushed through the boundaries and the signal drifts (tilts),
-    even a constant one. With b = 0 it is :class:`Tanh` (L = 1).
+    scheme the constant part Phi(0) of the flux cancels in the interior but not at the two ends, so it
+    moves mass from one end of the interval to the other (nothing crosses the boundary: the mean is
+    conserved) and the signal tilts, even a constant one. With b = 0 it is :class:`Tanh` (L = 1).
 
     Parameters
     ----------
