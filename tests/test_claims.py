@@ -131,6 +131,18 @@ def test_ch01_exercise3_tv_step_is_about_half_lambda():
         assert tau == pytest.approx(contrast / 2, rel=1e-3)
 
 
+def test_ch01_s7_static_picture_noise_goes_edge_stays():
+    # alt text: "the noise on both plateaus disappears while the jump in the middle stays sharp"
+    noisy = pdelib.noisy_step(size=256, noise=0.05, seed=0)
+    clean = pdelib.noisy_step(size=256, noise=0.0)
+    D = DerivativeOperator(1, 256)
+    pm = diffusivity("perona-malik", contrast=0.1)
+    for time in (2.0, 20.0, 100.0):
+        u = pdelib.diffuse(noisy, time, pm, D).final
+        plateaus = np.r_[u[:120], u[136:]] - np.r_[clean[:120], clean[136:]]
+        assert np.abs(plateaus).max() < np.abs(noisy - clean).max() / 2 and pdelib.max_slope(u) > 0.7
+
+
 @pytest.fixture(scope="module")
 def diffusion_app():
     from pdelib.apps import DiffusionApp
@@ -207,6 +219,16 @@ def test_ch02_exercise3_checkerboard_growth_factor():
     assert run.blowup is not None
 
 
+@pytest.mark.parametrize("order", [1, 2])
+def test_ch02_s5_the_bound_is_sharp_for_linear_diffusion(order):
+    # "The bound is sharp": just above tau*, the top eigenmode grows; at tau* nothing grows
+    D = DerivativeOperator(order, 64)
+    top = np.linalg.eigh(D.matrix().T @ D.matrix())[1][:, -1]
+    bound = stability_bound(LINEAR, D)
+    at, above = (evolve(top, ratio * bound, 2000, LINEAR, D) for ratio in (1.0, 1.001))
+    assert at.norm_nonincreasing and above.norms[-1] > 1.5 * above.norms[0]
+
+
 @pytest.fixture(scope="module")
 def time_step_app():
     from pdelib.apps import TimeStepApp
@@ -253,6 +275,14 @@ def test_readme_ch02_lecture_row_matches_the_widget(time_step_app):
 
 
 # -- chapter 03 ---------------------------------------------------------------------------------------
+
+
+def test_ch03_s1_regularised_tv_has_sector_bound_one_over_lambda():
+    for contrast in (0.1, 1.0):
+        tv = diffusivity("tv", contrast)
+        s = np.linspace(-5, 5, 1001)
+        assert np.allclose(tv.flux(s), s / np.sqrt(contrast**2 + s**2))  # g = 1/sqrt(eps^2 + s^2), eps = lambda
+        assert tv.bound == pytest.approx(1 / contrast)
 
 
 @pytest.mark.parametrize("name", ["biased-tanh", "softplus"])
@@ -329,6 +359,17 @@ def test_ch04_s1_momentum_grows_from_minus_a_third_towards_one():
 def test_ch04_exercise1_fed_steps_sum_to_the_cycle_time(cycle_length):
     assert pdelib.fed_step_sizes(0.5, cycle_length).sum() == pytest.approx(0.5 * (cycle_length**2 + cycle_length) / 3)
     assert pdelib.cycle_time(0.5, cycle_length) == pytest.approx(0.5 * (cycle_length**2 + cycle_length) / 3)
+
+
+@pytest.mark.parametrize("cycle_length", [5, 20, 50])
+def test_ch04_s4_linear_fsi_keeps_every_inner_norm_bounded_at_tau_star(cycle_length):
+    # internal stability (linear): every intermediate ||u^k|| <= ||u^0|| for tau <= tau*
+    D = DerivativeOperator(1, 128)
+    scheme = pdelib.FSIScheme(stability_bound(LINEAR, D), cycle_length, LINEAR, D)
+    rng = np.random.default_rng(cycle_length)
+    for u in [pdelib.checkerboard(128), *rng.standard_normal((20, 128))]:
+        run = scheme.evolve(u, 2)
+        assert run.norms.max() <= run.norms[0] * (1 + 1e-12)
 
 
 def test_ch04_exercise3_weickert_at_lambda_one_keeps_every_norm_bounded():
@@ -500,6 +541,26 @@ def test_readme_ch05_step_counts_to_t_1000():
 
 
 # -- chapter 06 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 64, 128, 200, 254])
+def test_ch06_s1_weighted_jacobi_factor_on_each_sine_mode(k):
+    # one sweep multiplies sin(k pi x) by 1 - 2 omega sin^2(k pi h / 2): at most 1/3 in modulus for k >= N/2,
+    # 1 - omega (1 - cos pi h) for k = 1
+    from pdelib.schemes.grids import smooth
+    from pdelib.schemes.multigrid import MultigridSolver
+
+    size, omega = 255, 2 / 3
+    h = 1 / (size + 1)
+    mode = np.sin(k * np.pi * np.arange(1, size + 1) * h)
+    factor = 1 - 2 * omega * np.sin(k * np.pi * h / 2) ** 2
+    after = smooth(mode, np.zeros(size), MultigridSolver(size).stencils[0], sweeps=1)
+    assert np.allclose(after, factor * mode, atol=1e-12)
+    if k >= size / 2:
+        assert abs(factor) <= 1 / 3 + 1e-12
+    if k == 1:
+        assert factor == pytest.approx(1 - omega * (1 - np.cos(np.pi * h)))
+        assert factor == pytest.approx(1 - np.pi**2 * h**2 / 3, abs=1e-8)
 
 
 def test_ch06_s3_fmg_two_cycles_per_level_below_the_discretisation_error():
