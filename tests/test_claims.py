@@ -638,3 +638,24 @@ def test_ch06_predict_and_readme_two_levels_reach_a_tenth_at_every_size():
     app.reset()
     app.set(smoother="red-black")
     assert app.factor < 1e-10
+
+
+# -- README -------------------------------------------------------------------------------------------
+
+
+def test_readme_alt_text_is_cell_metadata_that_nbconvert_ignores():
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    text = readme()
+    assert "nbconvert's HTML export (7.17) ignores it" in text and "used by nbconvert" not in text
+    assert nbconvert.__version__.startswith("7.17")
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    cell = nbformat.v4.new_code_cell("figure", metadata={"alt": "ALT-TEXT-MARKER"},
+                                     outputs=[nbformat.v4.new_output("display_data", data={"image/png": png})])
+    html, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=[cell]))
+    assert png[:20] in html and "ALT-TEXT-MARKER" not in html
+    # the metadata itself is there: every stored figure of chapters 01-06 has its alt text
+    for chapter in ("01", "02", "03", "04", "05", "06"):
+        for cell in notebook(chapter)["cells"]:
+            if any("image/png" in output.get("data", {}) for output in cell.get("outputs", [])):
+                assert len(cell["metadata"].get("alt", "")) > 40
