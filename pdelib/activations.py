@@ -190,7 +190,8 @@ class GELU(ActivationFlux):
     u = sqrt(2/pi) (x + 0.044715 x^3), x = s / lambda. numpy has no vectorised erf, so numpy *and*
     torch use this tanh approximation (Hendrycks & Gimpel 2016; torch's
     ``F.gelu(approximate="tanh")``), which differs from the exact x Phi_N(x) by less than 5e-4 lambda.
-    Phi(s)/s = sigmoid(2u) in (0, 1) tends to 1, so L = 1. Nonmonotone: Phi' < 0 for x < -0.7518.
+    Phi(s)/s = sigmoid(2u) in (0, 1) tends to 1, so L = 1. Nonmonotone: Phi' < 0 for x < -0.7525
+    (-0.7518 for the erf form).
     """
 
     name = "gelu"

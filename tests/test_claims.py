@@ -219,6 +219,13 @@ def test_ch02_exercise3_checkerboard_growth_factor():
     assert run.blowup is not None
 
 
+@pytest.mark.parametrize("boundary, overlap", [("periodic", 1.0), ("reflecting", 0.9)])
+def test_ch02_s5_the_checkerboard_is_close_to_the_top_eigenmode(boundary, overlap):
+    D = DerivativeOperator(1, 64, boundary=boundary)
+    top = np.linalg.eigh(D.matrix().T @ D.matrix())[1][:, -1]
+    assert abs(top @ pdelib.checkerboard(64)) / 8 == pytest.approx(overlap, abs=0.01)
+
+
 @pytest.mark.parametrize("order", [1, 2])
 def test_ch02_s5_the_bound_is_sharp_for_linear_diffusion(order):
     # "The bound is sharp": just above tau*, the top eigenmode grows; at tau* nothing grows
@@ -283,6 +290,16 @@ def test_ch03_s1_regularised_tv_has_sector_bound_one_over_lambda():
         s = np.linspace(-5, 5, 1001)
         assert np.allclose(tv.flux(s), s / np.sqrt(contrast**2 + s**2))  # g = 1/sqrt(eps^2 + s^2), eps = lambda
         assert tv.bound == pytest.approx(1 / contrast)
+
+
+@pytest.mark.parametrize("name, threshold", [("silu", -1.2785), ("gelu", -0.7525)])
+def test_ch03_s1_silu_and_gelu_diffuse_backwards_below_the_docstring_threshold(name, threshold):
+    # docstrings of pdelib.activations: "Phi' < 0 for x < -1.2785" (SiLU), "for x < -0.7525" (GELU, tanh form)
+    flux = activation(name)
+    x = np.linspace(-6, 2, 800001)
+    slope = np.gradient(flux.flux(x), x)
+    crossing = x[np.argmax(slope >= 0)]  # the first x where Phi' stops being negative
+    assert np.all(slope[x < threshold - 1e-3] < 0) and crossing == pytest.approx(threshold, abs=2e-4)
 
 
 @pytest.mark.parametrize("name", ["biased-tanh", "softplus"])
