@@ -434,6 +434,16 @@ def test_ch04_predict_and_readme_fsi_against_plain_just_above_tau_star(fsi_app):
     app.reset()
 
 
+def test_ch04_widget_says_observed_not_guaranteed_for_nonlinear_fsi(fsi_app):
+    # below tau* the FSI guarantee covers linear diffusion only (section 4's Weickert counterexample)
+    app = fsi_app
+    app.reset()
+    assert "stable (for linear diffusion guaranteed)" in status(app)
+    app.set(diffusivity="weickert")
+    assert "observed here" in status(app) and "guaranteed stable for linear diffusion only" in status(app)
+    app.reset()
+
+
 def test_ch04_predict_doubling_n_takes_a_cycle_almost_four_times_as_far():
     assert pdelib.cycle_time(0.5, 20) / pdelib.cycle_time(0.5, 10) == pytest.approx(420 / 110)
 

@@ -308,7 +308,9 @@ class FSIApp(App):
         if self.tau_ratio <= 1:
             inner = ("every inner ‖uᵏ‖ ≤ ‖u⁰‖" if run.norm_bounded
                      else f"‖uᵏ‖ rises to {norms.max() / norms[0]:.3g} × ‖u⁰‖ inside the cycles")
-            stability = f"stable, {inner}; TV {tvs[0]:.3g} → {tvs[-1]:.3g}"
+            guarantee = ("stable (for linear diffusion guaranteed)" if self.controls["diffusivity"].value == "linear"
+                         else "below τ* (FSI is guaranteed stable for linear diffusion only); observed here")
+            stability = f"{guarantee}: {inner}; TV {tvs[0]:.3g} → {tvs[-1]:.3g}"
         else:
             stability = (f"above τ*, the theorem no longer applies: FSI max ‖uᵏ‖ = "
                          f"{norms.max() / norms[0]:.3g} × ‖u⁰‖, TV {tvs[0]:.3g} → {tvs[-1]:.3g}; "
