@@ -226,6 +226,21 @@ def test_ch02_s5_the_checkerboard_is_close_to_the_top_eigenmode(boundary, overla
     assert abs(top @ pdelib.checkerboard(64)) / 8 == pytest.approx(overlap, abs=0.01)
 
 
+@pytest.mark.parametrize("name", ["perona-malik", "charbonnier"])
+def test_ch02_s5_a_bounded_flux_moves_u_by_at_most_the_stated_step(name):
+    # "one step changes u by at most tau ||D|| sup|Phi| sqrt(N)": no overflow, at any tau
+    D = DerivativeOperator(1, 256)
+    flux = diffusivity(name, contrast=0.1)
+    sup = np.abs(flux.flux(np.linspace(-100, 100, 200001))).max()
+    tau = 1.5 * stability_bound(flux, D)
+    scheme = pdelib.ExplicitScheme(tau, flux, D)
+    u = pdelib.noisy_step(size=256, noise=0.01, seed=0)
+    for _ in range(300):
+        new = scheme.step(u)
+        assert np.linalg.norm(new - u) <= tau * math.sqrt(D.norm_squared()) * sup * math.sqrt(256)
+        u = new
+
+
 @pytest.mark.parametrize("order", [1, 2])
 def test_ch02_s5_the_bound_is_sharp_for_linear_diffusion(order):
     # "The bound is sharp": just above tau*, the top eigenmode grows; at tau* nothing grows
