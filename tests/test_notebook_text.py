@@ -24,8 +24,8 @@ from PIL import Image
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 CHAPTERS = [path for path in NOTEBOOKS if not path.name.startswith("00-")]
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
-CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.S)
-FORMULA = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$", re.S)
+CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+FORMULA = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$", re.DOTALL)
 #: KaTeX/MathJax -> mathtext: (regular expression, replacement), applied in order.
 TRANSLATIONS = [
     (r"\\(le|ge|ne)(?![A-Za-z])", r"\\\1q"),
