@@ -190,7 +190,8 @@ class GELU(ActivationFlux):
     u = sqrt(2/pi) (x + 0.044715 x^3), x = s / lambda. numpy has no vectorised erf, so numpy *and*
     torch use this tanh approximation (Hendrycks & Gimpel 2016; torch's
     ``F.gelu(approximate="tanh")``), which differs from the exact x Phi_N(x) by less than 5e-4 lambda.
-    Phi(s)/s = sigmoid(2u) in (0, 1) tends to 1, so L = 1. Nonmonotone: Phi' < 0 for x < -0.7518.
+    Phi(s)/s = sigmoid(2u) in (0, 1) tends to 1, so L = 1. Nonmonotone: Phi' < 0 for x < -0.7525
+    (-0.7518 for the erf form).
     """
 
     name = "gelu"
@@ -252,8 +253,9 @@ class BiasedTanh(ActivationFlux):
     """A bias inside the activation, lambda tanh(s / lambda + b): Phi(0) = lambda tanh(b) != 0.
 
     No sector contains it (Phi(s)/s -> +-infinity as s -> 0), so the theorem gives no bound; in the
-    scheme the constant flux Phi(0) is pushed through the boundaries and the signal drifts (tilts),
-    even a constant one. With b = 0 it is :class:`Tanh` (L = 1).
+    scheme the constant part Phi(0) of the flux cancels in the interior but not at the two ends, so it
+    moves mass from one end of the interval to the other (nothing crosses the boundary: the mean is
+    conserved) and the signal tilts, even a constant one. With b = 0 it is :class:`Tanh` (L = 1).
 
     Parameters
     ----------

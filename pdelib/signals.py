@@ -51,7 +51,8 @@ def piecewise_constant(size: int = 256, pieces: int = 6, noise: float = 0.0, see
 
 
 def checkerboard(size: int = 64, amplitude: float = 1.0, noise: float = 0.0, seed: int = 0) -> np.ndarray:
-    """The highest-frequency mode amplitude * (-1)^i, the first to blow up above the step-size bound."""
+    """amplitude * (-1)^i: the highest frequency on the grid (for periodic boundaries and even N the top
+    eigenmode of D^T D, for reflecting ones close to it), the first to blow up above the step-size bound."""
     size = check_int(size, "size", 2)
     amplitude = check_positive(amplitude, "amplitude")
     return amplitude * (-1.0) ** np.arange(size) + _noise(size, noise, seed)

@@ -17,7 +17,7 @@ from ..schemes.implicit import (
     FixedPointSolver,
     SemiImplicitScheme,
     fixed_point_threshold,
-    jacobi_factor_estimate,
+    jacobi_spectral_radius,
     jacobi_iteration,
 )
 from ..signals import noisy_step
@@ -38,7 +38,8 @@ class ImplicitApp(App):
       and the input injected every time; converges iff tau < tau_fp = 1 / ||D||^2 (about 1/4), with error
       factor tau / tau_fp per iteration, and diverges above;
     * ``"jacobi"``: v^{l+1} = M^{-1}(u^k + (M - A) v^l), M = diag(A): converges for every tau, factor
-      about 2 tau / (1 + 2 tau), slowly for large tau;
+      rho_J = :func:`~pdelib.schemes.implicit.jacobi_spectral_radius` (just below 2 tau / (1 + 2 tau)), slowly
+      for large tau;
     * ``"direct"``: the tridiagonal solve (:class:`pdelib.schemes.implicit.SemiImplicitScheme`), exact to rounding.
 
     Figure: a gauge with tau against tau_fp and the explicit bound tau* = 2 / ||D||^2 (log scale); the
@@ -115,7 +116,7 @@ class ImplicitApp(App):
         (self._fixed_theory,) = ax.plot([], [], color=blue, linestyle=":", linewidth=1.5,
                                         label="(τ/τ_fp)ˡ")
         (self._jacobi_theory,) = ax.plot([], [], color=orange, linestyle=":", linewidth=1.5,
-                                         label="(2τ/(1+2τ))ˡ")
+                                         label="ρ_Jˡ (exact radius)")
         (self._direct_marker,) = ax.plot([], [], "D", color=COLORS["green"], markersize=10, linestyle="none",
                                          label="direct solve (residual)")
         (self._divergence_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none",
@@ -142,7 +143,7 @@ class ImplicitApp(App):
         self.jacobi = jacobi_iteration(u, tau, self.linear, D, iterations, reference=self.exact,
                                        tolerance=1e-300)
         self.fixed_factor = tau / self.fixed_point_bound
-        self.jacobi_factor = jacobi_factor_estimate(tau, self.operator)
+        self.jacobi_factor = jacobi_spectral_radius(tau, self.operator)
         # the direct solve has no iterations: its residual ||x + tau D^T D x - u^k|| / ||u^k|| is rounding
         residual = self.exact + tau * D.apply_transpose(D.apply(self.exact)) - u
         self.direct_residual = float(np.linalg.norm(residual) / np.linalg.norm(u))

@@ -22,8 +22,10 @@ Three ways to take a step that is not limited by the explicit bound 2 / (L ||D||
   tau Lip(Phi) ||D||_2^2 < 1 (:func:`fixed_point_threshold`; tau < 1/4 for n = 1, h = 1, linear).
 
 * **Jacobi** on the semi-implicit system (:func:`jacobi_iteration`), u^{l+1} = M^{-1}(u^k + N u^l) with
-  M the diagonal of I + tau D^T G D and N = M - (I + tau D^T G D): converges for every tau (the matrix is
-  strictly diagonally dominant) with spectral radius about 2 tau / (1 + 2 tau) for n = 1, h = 1.
+  M the diagonal of I + tau D^T G D and N = M - (I + tau D^T G D): for n = 1 it converges for every tau
+  (the matrix is strictly diagonally dominant), with spectral radius below 2 tau / (1 + 2 tau) for h = 1
+  (exactly: :func:`jacobi_spectral_radius`); for n >= 2 the matrix is not diagonally dominant and Jacobi
+  diverges for large tau.
 
 Periodic boundaries make the matrix cyclic. The direct solve supports them for n = 1 (a Sherman–Morrison
 correction of the two corner entries); for n >= 2 with periodic boundaries it raises a ValueError.
@@ -477,7 +479,8 @@ def jacobi_iteration(
         u^{l+1} = M^{-1} (u^k + N u^l),   u^0 = u^k,
 
     with M the diagonal of A = I + tau D^T G D and N = M - A: a recurrent network with input injection.
-    Matrix-free (every order and boundary). Converges for every tau, factor about 2 tau / (1 + 2 tau) for n = 1.
+    Matrix-free (every order and boundary). For n = 1 it converges for every tau, with the factor
+    :func:`jacobi_spectral_radius` < 2 tau / (1 + 2 tau); for n >= 2 it diverges for large tau.
 
     Parameters
     ----------
@@ -533,20 +536,26 @@ def jacobi_iteration(
     )
 
 
-def jacobi_factor_estimate(tau: float, operator: DerivativeOperator) -> float:
-    """Jacobi's error factor per iteration on (I + tau D^T D) x = u for n = 1, h = 1 (chapter 05):
+def jacobi_spectral_radius(tau: float, operator: DerivativeOperator) -> float:
+    """The exact asymptotic error factor of Jacobi on (I + tau D^T D) x = u (linear diffusion, chapter 05):
 
-        rho ~ 2 tau cos(pi / N) / (1 + 2 tau),
+        rho(J),   J = M^{-1}(M - A),   A = I + tau D^T D,   M = diag(A),
 
-    the spectral radius of M^{-1}(M - A) with the interior rows' diagonal 1 + 2 tau (the two boundary rows,
-    diagonal 1 + tau, change it slightly). Close to 1 for large tau: Jacobi is slow exactly where an implicit
-    step is worth taking.
+    computed as the largest |eigenvalue| of the similar symmetric matrix M^{-1/2}(M - A)M^{-1/2} (dense,
+    O(N^3): meant for the small grids of the chapter). For n = 1, h = 1 the interior rows give the
+    Gershgorin bound 2 tau / (1 + 2 tau); with reflecting boundaries the two boundary rows (diagonal
+    1 + tau) put rho strictly between 2 tau cos(pi / N) / (1 + 2 tau) and that bound (e.g. N = 64, tau = 3:
+    0.85642), with periodic boundaries and even N it equals the bound. Close to 1 for large tau: Jacobi is
+    slow exactly where an implicit step is worth taking. For n >= 2 the matrix is not diagonally dominant
+    and rho exceeds 1 for large tau (Jacobi diverges).
     """
     tau = check_positive(tau, "tau")
     check_operator(operator)
-    if operator.order != 1:
-        raise ValueError(f"operator: the estimate is derived for order 1, got order {operator.order}")
-    return 2.0 * tau * math.cos(math.pi / operator.size) / (1.0 + 2.0 * tau)
+    matrix = operator.matrix()
+    a = np.eye(operator.size) + tau * (matrix.T @ matrix)
+    scale = 1.0 / np.sqrt(np.diag(a))
+    off_diagonal = np.diag(np.diag(a)) - a
+    return float(np.max(np.abs(np.linalg.eigvalsh(scale[:, None] * off_diagonal * scale[None, :]))))
 
 
 def _diagonal_of_normal_matrix(operator: DerivativeOperator, ratio: np.ndarray) -> np.ndarray:

@@ -428,8 +428,10 @@ class MultigridSolver:
             u_coarsest = A_coarsest^{-1} f_coarsest     exact solve
             u_l = P u_{l+1}, then ``cycles`` cycles     on the way up, l = depth - 2, ..., 0
 
-        One pass costs a few fine-grid cycles and reaches the discretisation error O(h^2) for smooth
-        solutions. With depth 1 this is ``cycles`` smoothing cycles from u = 0.
+        One pass costs a few fine-grid cycles. For smooth solutions it leaves an algebraic error
+        |u_FMG - u_h| of the order of the discretisation error |u_h - u| = O(h^2): with one V(2,1)-cycle
+        per level about as large (1.1-1.2x for chapter 06's sine problem), with two well below (0.06x).
+        With depth 1 this is ``cycles`` smoothing cycles from u = 0.
 
         Parameters
         ----------

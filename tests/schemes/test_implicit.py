@@ -268,19 +268,31 @@ def test_fixed_point_errors_against_a_reference_shrink_by_tau_over_threshold():
 
 
 @pytest.mark.parametrize("tau", [0.5, 3.0, 50.0])
-def test_jacobi_factor_estimate_matches_the_measured_rate(tau):
-    from pdelib.schemes.implicit import jacobi_factor_estimate
+def test_jacobi_spectral_radius_is_the_largest_eigenvalue_modulus_of_the_iteration_matrix(tau):
+    from pdelib.schemes.implicit import jacobi_spectral_radius
 
+    a = np.eye(64) + tau * D1_64.matrix().T @ D1_64.matrix()
+    iteration = np.eye(64) - a / np.diag(a)[:, None]  # M^{-1}(M - A)
+    exact = np.max(np.abs(np.linalg.eigvals(iteration)))
+    assert jacobi_spectral_radius(tau, D1_64) == pytest.approx(exact, rel=1e-12)
+    # reflecting boundaries: strictly between the interior-mode formula and the Gershgorin bound
+    assert 2 * tau * np.cos(np.pi / 64) / (1 + 2 * tau) < jacobi_spectral_radius(tau, D1_64) < 2 * tau / (1 + 2 * tau)
+    # the error of many iterations decays at about that factor (the measured rate approaches it from below)
     u = pdelib.noisy_step(64, noise=0.05)
     measured = jacobi_iteration(u, tau, LINEAR, D1_64, iterations=2000).rate()
-    assert measured == pytest.approx(jacobi_factor_estimate(tau, D1_64), rel=0.02)
-    assert jacobi_factor_estimate(tau, D1_64) < 2 * tau / (1 + 2 * tau)
+    assert measured == pytest.approx(jacobi_spectral_radius(tau, D1_64), rel=0.02)
 
 
-def test_jacobi_factor_estimate_rejects_bad_input():
-    from pdelib.schemes.implicit import jacobi_factor_estimate
+def test_jacobi_spectral_radius_other_boundaries_and_orders():
+    from pdelib.schemes.implicit import jacobi_spectral_radius
+
+    periodic = DerivativeOperator(1, 64, boundary="periodic")
+    assert jacobi_spectral_radius(3.0, periodic) == pytest.approx(6 / 7, rel=1e-12)
+    assert jacobi_spectral_radius(3.0, DerivativeOperator(2, 64)) > 1  # n = 2: not diagonally dominant
+
+
+def test_jacobi_spectral_radius_rejects_bad_input():
+    from pdelib.schemes.implicit import jacobi_spectral_radius
 
     with pytest.raises(ValueError, match="tau must be a finite real number > 0"):
-        jacobi_factor_estimate(0.0, D1_64)
-    with pytest.raises(ValueError, match="derived for order 1"):
-        jacobi_factor_estimate(1.0, DerivativeOperator(2, 64))
+        jacobi_spectral_radius(0.0, D1_64)

@@ -1,0 +1,703 @@
+"""Claims audit (issue 13): every number or "iff / never / always / below" statement in the prose of
+chapters 01-06 and the README that no code cell prints next to it is checked here.
+
+Where possible a test reads the number out of the Markdown (notebook cells, cell metadata ``alt`` or
+the README) and compares it with the computation, so that prose cannot drift from what pdelib computes.
+Test names say chapter and section: ``test_chNN_<section>_...``; ``test_readme_...`` for the README.
+"""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pdelib.apps imports ipympl / pyplot machinery
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import pdelib  # noqa: E402
+from pdelib import DerivativeOperator, diffusivity, evolve, stability_bound  # noqa: E402
+from pdelib.activations import activation  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+LINEAR = diffusivity("linear")
+
+
+def notebook(chapter: str) -> dict:
+    return json.loads(next((ROOT / "notebooks").glob(f"{chapter}-*.ipynb")).read_text(encoding="utf-8"))
+
+
+def markdown(chapter: str) -> str:
+    """All Markdown cells of chapter ``chapter`` ("01" .. "06"), joined."""
+    return "\n\n".join("".join(cell["source"]) for cell in notebook(chapter)["cells"] if cell["cell_type"] == "markdown")
+
+
+def alt_texts(chapter: str) -> str:
+    return "\n".join(cell["metadata"].get("alt", "") for cell in notebook(chapter)["cells"])
+
+
+def readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_row(chapter: str, table_header: str) -> str:
+    """The row of chapter ``chapter`` in the README table that follows ``table_header``."""
+    text = readme()
+    table = text[text.index(table_header):]
+    return next(line for line in table.splitlines() if line.startswith(f"| {chapter} |"))
+
+
+def number(text: str, pattern: str) -> float:
+    """The number captured by the single group of ``pattern`` in ``text`` (the sentence must be there)."""
+    match = re.search(pattern, text)  # a captured number ends in a digit: "0.81." is 0.81
+    assert match is not None, f"the prose no longer says {pattern!r}"
+    return float(match.group(1).replace("−", "-").replace(",", "").rstrip("."))
+
+
+def alternating(u: np.ndarray) -> bool:
+    """A checkerboard with a smooth envelope: at least 90 % of the neighbour pairs have opposite signs."""
+    return bool(np.mean(u[1:] * u[:-1] < 0) >= 0.9)
+
+
+def status(app) -> str:
+    return re.sub(r"<[^>]+>", "", app.status.value)
+
+
+# -- chapter 01 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("boundary", pdelib.BOUNDARIES)
+def test_ch01_s2_higher_orders_are_products_of_D1_and_D2(boundary):
+    # "order n is built the same way, D_{2m} = D_2^m, D_{2m+1} = D_1 D_2^m"; exercise 2: D^T D = (D_1^T D_1)^n
+    d = {n: DerivativeOperator(n, 10, boundary=boundary).matrix() for n in (1, 2, 3, 4)}
+    assert np.allclose(d[3], d[1] @ d[2]) and np.allclose(d[4], d[2] @ d[2])
+    laplacian = d[1].T @ d[1]
+    assert np.allclose(d[3].T @ d[3], laplacian @ laplacian @ laplacian)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_ch01_s2_exact_norm_formula_below_the_simple_bound(order):
+    size = 64
+    exact = (4 * math.sin((size - 1) * math.pi / (2 * size)) ** 2) ** order
+    svd = np.linalg.norm(DerivativeOperator(order, size).matrix(), 2) ** 2
+    assert svd == pytest.approx(exact, rel=1e-12) and exact < 4**order
+
+
+def test_ch01_s3_flux_maxima_sit_at_lambda_with_the_stated_values():
+    text = markdown("01")
+    stated = {
+        "perona-malik": 0.5 if "Perona–Malik flux peaks at $\\lambda/2$" in text else None,
+        "exponential-perona-malik": number(text, r"the exponential one at \$([\d.]+)\\,\\lambda\$"),
+        "weickert": number(text, r"Weickert's at \$([\d.]+)\\,\\lambda\$"),
+    }
+    s = np.linspace(0.0, 3.0, 300001)
+    for name, value in stated.items():
+        flux = diffusivity(name, contrast=1.0).flux(s)
+        assert value is not None
+        assert s[np.argmax(flux)] == pytest.approx(1.0, abs=1e-4)  # the maximum sits at |s| = lambda
+        assert flux.max() == pytest.approx(value, abs=5e-5)
+
+
+def test_ch01_s4_monotone_fluxes_halve_the_slope_and_no_norm_grows():
+    text = markdown("01")
+    edge = pdelib.smooth_step(size=256, width=4.0)
+    D = DerivativeOperator(1, 256)
+    runs = {name: pdelib.diffuse(edge, 20.0, diffusivity(name, contrast=0.1), D)
+            for name in ("linear", "charbonnier", "perona-malik", "weickert")}
+    before = number(text, r"its slope drops from ([\d.]+) to about half")
+    linear = number(text, r"to about half \(([\d.]+) and")
+    charbonnier = number(text, r"to about half \([\d.]+ and ([\d.]+)\)")
+    assert pdelib.max_slope(edge) == pytest.approx(before, abs=5e-4)
+    assert pdelib.max_slope(runs["linear"].final) == pytest.approx(linear, abs=5e-4)
+    assert pdelib.max_slope(runs["charbonnier"].final) == pytest.approx(charbonnier, abs=5e-4)
+    assert 0.4 < linear / before < 0.6 and 0.4 < charbonnier / before < 0.6
+    for run in runs.values():
+        assert run.norm_nonincreasing
+        assert run.final.mean() == pytest.approx(edge.mean(), abs=1e-12)
+
+
+def test_ch01_exercise1_exponential_perona_malik_maximum():
+    value = number(markdown("01"), r"for \$\\lambda = 0.3\$ that is \$([\d.]+)\$")
+    assert diffusivity("exponential-perona-malik", 0.3).flux(0.3) == pytest.approx(value, abs=5e-6)
+    assert value == pytest.approx(0.3 * math.exp(-0.5), abs=5e-6)
+
+
+def test_ch01_exercise3_tv_step_is_about_half_lambda():
+    for contrast in (0.01, 0.1):
+        tau = stability_bound(diffusivity("tv", contrast), DerivativeOperator(1, 256))
+        assert tau == pytest.approx(contrast / 2, rel=1e-3)
+
+
+def test_ch01_s7_static_picture_noise_goes_edge_stays():
+    # alt text: "the noise on both plateaus disappears while the jump in the middle stays sharp"
+    noisy = pdelib.noisy_step(size=256, noise=0.05, seed=0)
+    clean = pdelib.noisy_step(size=256, noise=0.0)
+    D = DerivativeOperator(1, 256)
+    pm = diffusivity("perona-malik", contrast=0.1)
+    for time in (2.0, 20.0, 100.0):
+        u = pdelib.diffuse(noisy, time, pm, D).final
+        plateaus = np.r_[u[:120], u[136:]] - np.r_[clean[:120], clean[136:]]
+        assert np.abs(plateaus).max() < np.abs(noisy - clean).max() / 2 and pdelib.max_slope(u) > 0.7
+
+
+@pytest.fixture(scope="module")
+def diffusion_app():
+    from pdelib.apps import DiffusionApp
+
+    return DiffusionApp()
+
+
+def test_ch01_predict_the_widget_answers_the_three_questions(diffusion_app):
+    app = diffusion_app
+    text = markdown("01")
+    assert "raise λ from 0.1 to 0.3" in text and "*n = 2* at $T = 100$" in text
+    app.reset()
+    assert app.controls["diffusivity"].value == "perona-malik"
+    # (1) raising lambda from 0.1 to 0.3 blurs the edge
+    app.set(contrast=0.1, time=20.0)
+    sharp = pdelib.max_slope(app.run.final)
+    app.set(contrast=0.3)
+    assert sharp > 0.9 and pdelib.max_slope(app.run.final) < 0.1
+    # (2) n = 2 at T = 100: a ramp, and values outside [0, 1]
+    app.set(contrast=0.1, order=2, time=100.0)
+    assert pdelib.max_slope(app.run.final) < 0.1
+    assert app.run.final.min() < -0.02 and app.run.final.max() > 1.05
+    # (3) regularised TV needs many more steps (L = 1/lambda)
+    app.set(order=1, time=20.0)
+    others = app.steps_needed
+    app.set(diffusivity="tv")
+    assert app.steps_needed >= 10 * others
+    app.reset()
+
+
+def test_readme_ch01_lecture_row_matches_the_widget(diffusion_app):
+    row = readme_row("01", "## Lecture script")
+    app = diffusion_app
+    app.reset()
+    assert "opens with Perona–Malik" in row and app.controls["diffusivity"].value == "perona-malik"
+    assert app.controls["time"].value == 20.0
+    assert pdelib.max_slope(app.run.final) == pytest.approx(number(row, r"keeps the edge \(([\d.]+)\)"), abs=5e-4)
+    app.set(diffusivity="linear")
+    assert pdelib.max_slope(app.run.final) == pytest.approx(number(row, r"steepest slope ([\d.]+)\)"), abs=5e-4)
+    app.reset()
+
+
+# -- chapter 02 ---------------------------------------------------------------------------------------
+
+
+def test_ch02_exercise1_the_mean_is_kept():
+    signal = pdelib.noisy_step(size=256, noise=0.01, seed=0)
+    run = evolve(signal, 0.5, 1000, diffusivity("perona-malik", 0.1), DerivativeOperator(1, 256))
+    assert abs(run.final.mean() - signal.mean()) < 1e-13
+
+
+def test_ch02_exercise2_a_bias_maps_zero_to_a_nonzero_state():
+    torch = pytest.importorskip("torch")
+    from pdelib.nets.resnet import DiffusionBlock
+
+    torch.manual_seed(0)
+    block = DiffusionBlock(channels=4, kernel_size=5, tau=1.0, activation=activation("biased-tanh"), size=64)
+    block.use_stability_bound(1.0)
+    with torch.no_grad():
+        assert block(torch.zeros(1, 1, 64, dtype=torch.float64)).norm() > 0
+    # even a zero-sum filter: K^T 1 is nonzero at the two boundaries only
+    ones = DerivativeOperator(1, 64).apply_transpose(np.ones(63))
+    assert ones[0] != 0 and ones[-1] != 0 and np.all(ones[1:-1] == 0)
+
+
+def test_ch02_exercise3_checkerboard_growth_factor():
+    text = markdown("02")
+    norm = number(text, r"eigenvalue \$\\\|D\\\|\^2 = ([\d.]+)\$")
+    factor = number(text, r"\\approx ([\d.]+)\$ per step")
+    assert DerivativeOperator(1, 64).norm_squared() == pytest.approx(norm, abs=5e-7)
+    assert abs(1 - 0.51 * norm) == pytest.approx(factor, abs=5e-5)
+    assert 1e16 <= factor**1000 < 1e17
+    run = evolve(pdelib.checkerboard(64), 0.51, 1000, LINEAR, DerivativeOperator(1, 64))
+    assert run.blowup is not None
+
+
+@pytest.mark.parametrize("boundary, overlap", [("periodic", 1.0), ("reflecting", 0.9)])
+def test_ch02_s5_the_checkerboard_is_close_to_the_top_eigenmode(boundary, overlap):
+    D = DerivativeOperator(1, 64, boundary=boundary)
+    top = np.linalg.eigh(D.matrix().T @ D.matrix())[1][:, -1]
+    assert abs(top @ pdelib.checkerboard(64)) / 8 == pytest.approx(overlap, abs=0.01)
+
+
+@pytest.mark.parametrize("name", ["perona-malik", "charbonnier"])
+def test_ch02_s5_a_bounded_flux_moves_u_by_at_most_the_stated_step(name):
+    # "one step changes u by at most tau ||D|| sup|Phi| sqrt(N)": no overflow, at any tau
+    D = DerivativeOperator(1, 256)
+    flux = diffusivity(name, contrast=0.1)
+    sup = np.abs(flux.flux(np.linspace(-100, 100, 200001))).max()
+    tau = 1.5 * stability_bound(flux, D)
+    scheme = pdelib.ExplicitScheme(tau, flux, D)
+    u = pdelib.noisy_step(size=256, noise=0.01, seed=0)
+    for _ in range(300):
+        new = scheme.step(u)
+        assert np.linalg.norm(new - u) <= tau * math.sqrt(D.norm_squared()) * sup * math.sqrt(256)
+        u = new
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_ch02_s5_the_bound_is_sharp_for_linear_diffusion(order):
+    # "The bound is sharp": just above tau*, the top eigenmode grows; at tau* nothing grows
+    D = DerivativeOperator(order, 64)
+    top = np.linalg.eigh(D.matrix().T @ D.matrix())[1][:, -1]
+    bound = stability_bound(LINEAR, D)
+    at, above = (evolve(top, ratio * bound, 2000, LINEAR, D) for ratio in (1.0, 1.001))
+    assert at.norm_nonincreasing and above.norms[-1] > 1.5 * above.norms[0]
+
+
+@pytest.fixture(scope="module")
+def time_step_app():
+    from pdelib.apps import TimeStepApp
+
+    return TimeStepApp()
+
+
+def test_ch02_predict_linear_becomes_unstable_just_above_half(time_step_app):
+    app = time_step_app
+    app.reset()
+    assert app.bound == pytest.approx(0.500019, abs=1e-6)
+    app.set(tau=0.5)
+    assert app.run.blowup is None and app.run.norm_nonincreasing
+    app.set(tau=0.501)  # the next slider value: the oscillations grow
+    assert app.run.blowup is None and app.run.total_variations[-1] > 2 * app.run.total_variations[0]
+    app.set(tau=0.51)
+    assert app.run.blowup is not None
+    app.reset()
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_ch02_predict_perona_malik_oscillates_at_one_and_a_half_tau_star(time_step_app, order):
+    app = time_step_app
+    app.set(diffusivity="perona-malik", order=order)
+    app.set(tau=round(1.5 * app.bound, 3))
+    tvs = app.run.total_variations
+    assert app.run.blowup is None and tvs[-1] > 2 * tvs[0]
+    assert "level off" in status(app)
+    app.reset()
+
+
+def test_readme_ch02_lecture_row_matches_the_widget(time_step_app):
+    row = readme_row("02", "## Lecture script")
+    tau = number(row, r"past the black bound line to ([\d.]+);")
+    app = time_step_app
+    app.reset()
+    app.set(tau=tau)
+    assert app.run.blowup is not None and app.run.blowup.step == number(row, r"BLOW-UP at step (\d+)")
+    app.set(diffusivity="perona-malik")
+    assert app.run.blowup is None
+    level = number(row, r"levels off \(≈ ([\d.]+)\)")
+    assert f"level off at TV ≈ {level:g}" in status(app)
+    app.reset()
+
+
+# -- chapter 03 ---------------------------------------------------------------------------------------
+
+
+def test_ch03_s1_regularised_tv_has_sector_bound_one_over_lambda():
+    for contrast in (0.1, 1.0):
+        tv = diffusivity("tv", contrast)
+        s = np.linspace(-5, 5, 1001)
+        assert np.allclose(tv.flux(s), s / np.sqrt(contrast**2 + s**2))  # g = 1/sqrt(eps^2 + s^2), eps = lambda
+        assert tv.bound == pytest.approx(1 / contrast)
+
+
+@pytest.mark.parametrize("name, threshold", [("silu", -1.2785), ("gelu", -0.7525)])
+def test_ch03_s1_silu_and_gelu_diffuse_backwards_below_the_docstring_threshold(name, threshold):
+    # docstrings of pdelib.activations: "Phi' < 0 for x < -1.2785" (SiLU), "for x < -0.7525" (GELU, tanh form)
+    flux = activation(name)
+    x = np.linspace(-6, 2, 800001)
+    slope = np.gradient(flux.flux(x), x)
+    crossing = x[np.argmax(slope >= 0)]  # the first x where Phi' stops being negative
+    assert np.all(slope[x < threshold - 1e-3] < 0) and crossing == pytest.approx(threshold, abs=2e-4)
+
+
+@pytest.mark.parametrize("name", ["biased-tanh", "softplus"])
+def test_ch03_s2_a_constant_flux_moves_mass_between_the_ends_and_keeps_the_mean(name):
+    text = markdown("03")
+    assert "nothing crosses the boundary, the mean is still conserved exactly" in text
+    assert "pushes mass through the boundary" not in text
+    signal = pdelib.noisy_step(size=256, noise=0.01, seed=0)
+    D = DerivativeOperator(1, 256)
+    flux = activation(name, contrast=0.1)
+    tau = 2 / (pdelib.secant_bound(flux, np.linspace(-40, 40, 8001)) * D.norm_squared())
+    run = evolve(signal, tau, 500, flux, D)
+    assert run.final.mean() == pytest.approx(signal.mean(), abs=1e-12)
+    assert run.final[0] - signal[0] > 0.5 and signal[-1] - run.final[-1] > 0.5  # the ends drift
+    # D^T of the constant part Phi(0): zero in the interior, +-Phi(0) at the two ends
+    constant = D.apply_transpose(np.full(255, float(flux.flux(0.0))))
+    assert np.all(constant[1:-1] == 0) and constant[0] == -constant[-1] != 0
+
+
+def test_ch03_s2_only_sin_raises_the_norm_and_only_anti_diffusion_blows_up():
+    signal = pdelib.noisy_step(size=256, noise=0.01, seed=0)
+    D = DerivativeOperator(1, 256)
+    for name in ("sin", "anti-diffusion"):
+        flux = activation(name, contrast=0.1)
+        run = evolve(signal, 2 / (pdelib.secant_bound(flux, np.linspace(-40, 40, 8001)) * D.norm_squared()), 500, flux, D)
+        if name == "sin":
+            assert run.blowup is None and run.norms[-1] > run.norms[0]
+        else:
+            assert run.blowup is not None and run.blowup.step < 50
+
+
+def test_ch03_s3_nonmonotone_fluxes_never_raise_the_norm_at_tau_star():
+    # the notebook prints the largest ratio for Perona-Malik as 1.000000: it is <= 1, not above
+    D = DerivativeOperator(1, 256)
+    rng = np.random.default_rng(1)
+    inputs = rng.standard_normal((300, 256)) * np.logspace(-2, 3, 300)[:, None]
+    for flux in (diffusivity("perona-malik", 0.1), activation("silu", contrast=0.1), activation("gelu", contrast=0.1)):
+        scheme = pdelib.ExplicitScheme(stability_bound(flux, D), flux, D)
+        ratios = [np.linalg.norm(scheme.step(u)) / np.linalg.norm(u) for u in inputs]
+        assert max(ratios) <= 1 + 1e-12
+
+
+def test_ch03_predict_custom_shape_first_value_sets_tau_star_last_value_leaves_the_sector():
+    from pdelib.apps import ActivationApp
+
+    app = ActivationApp()
+    assert app.controls["family"].value == "custom"
+
+    def tau_star() -> float:
+        return number(status(app), r"τ\* = 2/\(L‖D‖²\) = ([\d.]+)")
+
+    default = tau_star()
+    app.set(c1=1.0)
+    assert tau_star() < default / 2  # a larger first value raises L and lowers tau*
+    app.reset()
+    row = readme_row("03", "## Lecture script")
+    app.set(c5=-0.05)
+    assert "outside the sector: the theorem does not apply" in status(app)
+    assert app.run.blowup is None and np.any(np.diff(app.run.norms) > 0)  # the norm rises at some steps
+    app.set(c5=-0.1)
+    assert app.run.blowup is not None and app.run.blowup.step == number(row, r"blows up \(step (\d+)\)")
+
+
+# -- chapter 04 ---------------------------------------------------------------------------------------
+
+
+def test_ch04_s1_momentum_grows_from_minus_a_third_towards_one():
+    beta = pdelib.fsi_weights(200) - 1
+    assert beta[0] == pytest.approx(-1 / 3) and np.all(np.diff(beta) > 0) and np.all(beta < 1)
+    assert beta[-1] > 0.99
+
+
+@pytest.mark.parametrize("cycle_length", [1, 5, 10, 50])
+def test_ch04_exercise1_fed_steps_sum_to_the_cycle_time(cycle_length):
+    assert pdelib.fed_step_sizes(0.5, cycle_length).sum() == pytest.approx(0.5 * (cycle_length**2 + cycle_length) / 3)
+    assert pdelib.cycle_time(0.5, cycle_length) == pytest.approx(0.5 * (cycle_length**2 + cycle_length) / 3)
+
+
+@pytest.mark.parametrize("cycle_length", [5, 20, 50])
+def test_ch04_s4_linear_fsi_keeps_every_inner_norm_bounded_at_tau_star(cycle_length):
+    # internal stability (linear): every intermediate ||u^k|| <= ||u^0|| for tau <= tau*
+    D = DerivativeOperator(1, 128)
+    scheme = pdelib.FSIScheme(stability_bound(LINEAR, D), cycle_length, LINEAR, D)
+    rng = np.random.default_rng(cycle_length)
+    for u in [pdelib.checkerboard(128), *rng.standard_normal((20, 128))]:
+        run = scheme.evolve(u, 2)
+        assert run.norms.max() <= run.norms[0] * (1 + 1e-12)
+
+
+def test_ch04_exercise3_weickert_at_lambda_one_keeps_every_norm_bounded():
+    signal = np.random.default_rng(0).standard_normal(32)
+    D32 = DerivativeOperator(1, 32)
+    weickert = diffusivity("weickert", contrast=1.0)
+    for cycle_length in (10, 20, 60):
+        assert pdelib.FSIScheme(stability_bound(weickert, D32), cycle_length, weickert, D32).evolve(signal, 1).norm_bounded
+
+
+def test_ch04_s5_alt_text_growth_of_the_norm_and_of_the_checkerboard():
+    alt = alt_texts("04")
+    norm_growth = number(alt, r"the norm grows about (\d+)-fold")
+    mode_growth = number(alt, r"the checkerboard mode alone about (\d+)-fold")
+    D = DerivativeOperator(1, 256)
+    tau = 1.02 * stability_bound(LINEAR, D)
+    run = pdelib.FSIScheme(tau, 50, LINEAR, D).evolve(pdelib.noisy_step(size=256, noise=0.01, seed=0), 1)
+    assert run.norms.max() / run.norms[0] == pytest.approx(norm_growth, rel=0.02)
+    board = pdelib.FSIScheme(tau, 50, LINEAR, D).evolve(pdelib.checkerboard(256), 1)
+    assert board.norms.max() / board.norms[0] == pytest.approx(mode_growth, rel=0.05)
+
+
+@pytest.fixture(scope="module")
+def fsi_app():
+    from pdelib.apps import FSIApp
+
+    return FSIApp()
+
+
+def test_ch04_predict_and_readme_fsi_against_plain_just_above_tau_star(fsi_app):
+    # README lecture script: at 1.04 tau* the short cycle n = 10 amplifies less than the plain scheme,
+    # n = 20 amplifies harder (defaults: linear diffusion, T = 100)
+    row = readme_row("04", "## Lecture script")
+    assert "$1.04\\,\\tau^*$ ($\\tau = 0.52$)" in markdown("04")
+    app = fsi_app
+    app.reset()
+    app.set(cycle_length=10, tau=0.52)
+    assert app.tau_ratio == pytest.approx(1.04, abs=0.001)
+    assert app.run.total_variations[-1] == pytest.approx(number(row, r"\(TV ([\d.]+) against"), abs=0.05)
+    assert app.plain.total_variations[-1] == pytest.approx(number(row, r"against (\d+)\)"), abs=0.5)
+    assert app.run.norms.max() <= app.run.norms[0] < app.plain.norms.max()
+    app.set(cycle_length=20)
+    fsi, plain = app.run.norms.max() / app.run.norms[0], app.plain.norms.max() / app.plain.norms[0]
+    assert fsi / plain == pytest.approx(number(row, r"n = 20 amplifies ([\d.]+)× harder"), abs=0.05)
+    app.reset()
+
+
+def test_ch04_widget_says_observed_not_guaranteed_for_nonlinear_fsi(fsi_app):
+    # below tau* the FSI guarantee covers linear diffusion only (section 4's Weickert counterexample)
+    app = fsi_app
+    app.reset()
+    assert "stable (for linear diffusion guaranteed)" in status(app)
+    app.set(diffusivity="weickert")
+    assert "observed here" in status(app) and "guaranteed stable for linear diffusion only" in status(app)
+    app.reset()
+
+
+def test_ch04_predict_doubling_n_takes_a_cycle_almost_four_times_as_far():
+    assert pdelib.cycle_time(0.5, 20) / pdelib.cycle_time(0.5, 10) == pytest.approx(420 / 110)
+
+
+def test_ch04_reference_solution_accuracy_stated_in_its_docstring():
+    # "that change in relative_max_error is ... 1e-5 at T = 10 and below 2e-6 for T >= 100"
+    from pdelib.schemes.fsi import reference_solution, relative_max_error
+
+    signal = pdelib.noisy_step(size=256, noise=0.05, seed=0)
+    pm, D = diffusivity("perona-malik", 0.1), DerivativeOperator(1, 256)
+    for time, bound in ((10.0, 1.5e-5), (100.0, 2e-6)):
+        change = relative_max_error(reference_solution(signal, time, pm, D),
+                                    reference_solution(signal, time, pm, D, refinement=40), signal)
+        assert change < bound
+
+
+# -- chapter 05 ---------------------------------------------------------------------------------------
+
+D64 = DerivativeOperator(1, 64)
+
+
+def test_ch05_jacobi_radius_exercise1_numbers():
+    from pdelib.schemes.implicit import jacobi_iteration, jacobi_spectral_radius
+
+    text = markdown("05")
+    exact = number(text, r"`jacobi_spectral_radius\(3.0, D64\)`, is ([\d.]+):")
+    interior = number(text, r"2\\tau\\cos\(\\pi/N\)/\(1\+2\\tau\) = ([\d.]+)\$")
+    measured = number(text, r"`jacobi_iteration\(u64, 3.0, linear, D64, 400\).rate\(\)` measures ([\d.]+)")
+    assert jacobi_spectral_radius(3.0, D64) == pytest.approx(exact, abs=5e-6)
+    assert 6 * math.cos(math.pi / 64) / 7 == pytest.approx(interior, abs=5e-6)
+    assert interior < exact < 6 / 7
+    u64 = pdelib.noisy_step(size=64, noise=0.05, seed=0)
+    assert jacobi_iteration(u64, 3.0, LINEAR, D64, 400).rate() == pytest.approx(measured, abs=5e-4)
+
+
+@pytest.mark.parametrize("tau", [0.5, 3.0, 100.0])
+def test_ch05_jacobi_radius_reflecting_lies_between_interior_formula_and_bound(tau):
+    from pdelib.schemes.implicit import jacobi_spectral_radius
+
+    radius = jacobi_spectral_radius(tau, D64)
+    assert 2 * tau * math.cos(math.pi / 64) / (1 + 2 * tau) < radius < 2 * tau / (1 + 2 * tau)
+
+
+def test_ch05_s3_jacobi_diverges_for_order_two():
+    from pdelib.schemes.implicit import jacobi_iteration, jacobi_spectral_radius
+
+    D2 = DerivativeOperator(2, 64)
+    assert jacobi_spectral_radius(3.0, D2) > 1
+    result = jacobi_iteration(pdelib.noisy_step(size=64, noise=0.05, seed=0), 3.0, LINEAR, D2, iterations=200)
+    assert result.history[-1] > result.history[0]
+
+
+def test_ch05_s3_jacobi_at_tau_100_gains_one_and_a_half_digits():
+    from pdelib.schemes.implicit import jacobi_iteration
+
+    reduction = number(markdown("05"), r"reduce the error only to ([\d.]+) of its start")
+    result = jacobi_iteration(pdelib.noisy_step(size=64, noise=0.05, seed=0), 100.0, LINEAR, D64, iterations=400)
+    assert result.history[-1] / result.history[0] == pytest.approx(reduction, abs=5e-4)
+    assert 1.25 < -math.log10(reduction) < 1.75  # "one and a half digits"
+
+
+def test_ch05_exercise3_one_large_step_removes_less_noise():
+    from pdelib.schemes.implicit import SemiImplicitScheme
+
+    text = markdown("05")
+    pm, D = diffusivity("perona-malik", 0.1), DerivativeOperator(1, 256)
+    signal = pdelib.noisy_step(size=256, noise=0.05, seed=0)
+    small = SemiImplicitScheme(1.0, pm, D).evolve(signal, steps=100)
+    large = SemiImplicitScheme(100.0, pm, D).evolve(signal, steps=1)
+    for run, label in ((small, "100 steps of τ = 1"), (large, "one step of τ = 100")):
+        assert pdelib.total_variation(run.final) == pytest.approx(number(text, label + r": TV ([\d.]+)"), abs=0.005)
+        assert pdelib.max_slope(run.final) == pytest.approx(number(text, label + r": TV [\d.]+, max slope ([\d.]+)"), abs=0.005)
+        assert np.all(np.diff(run.norms) <= 1e-12)
+    assert pdelib.total_variation(large.final) > pdelib.total_variation(small.final)
+
+
+def test_ch05_exercise4_recurrent_network_at_tau_03_diverges_with_two_parameters():
+    torch = pytest.importorskip("torch")
+    from pdelib.nets.recurrent import RecurrentDiffusionNetwork
+    from pdelib.nets.resnet import parameter_count
+    from pdelib.schemes.implicit import fixed_point_threshold
+
+    D = DerivativeOperator(1, 256)
+    assert fixed_point_threshold(1.0, D) < 0.3
+    network = RecurrentDiffusionNetwork.from_scheme(LINEAR, D, tau=0.3, iterations=200)
+    signal = pdelib.noisy_step(size=256, noise=0.05, seed=0)
+    with torch.no_grad():
+        out = network(torch.from_numpy(signal).view(1, 1, -1)).flatten().numpy()
+    assert np.max(np.abs(out)) > 1e6
+    assert alternating(out)  # a checkerboard (with a smooth envelope) dominates
+    assert parameter_count(network) == 2
+
+
+def test_ch05_predict_and_readme_the_widget_answers():
+    from pdelib.apps import ImplicitApp
+    from pdelib.schemes.implicit import fixed_point_threshold
+
+    row = readme_row("05", "## Lecture script")
+    app = ImplicitApp()
+    assert app.controls["tau"].value == 0.2 and not app.fixed.diverged
+    app.set(tau=10**-0.52)  # "move τ to about 0.3": the log slider's value next to 0.3
+    assert "fixed point DIVERGES" in status(app)
+    result = app.fixed.solution
+    assert alternating(result)
+    app.set(tau=10**1.7, solver="jacobi")  # about 50
+    assert app.jacobi_factor == pytest.approx(number(row, r"Jacobi converges at ([\d.]+) per iteration"), abs=0.005)
+    assert fixed_point_threshold(1.0, D64) == pytest.approx(number(readme(), r"1/‖D‖² ≈ ([\d.]+) for linear diffusion, N = 64"), abs=5e-6)
+
+
+def test_readme_ch05_step_counts_to_t_1000():
+    from pdelib.schemes.fsi import reference_solution, steps_to_accuracy
+
+    text = readme()
+    pm, D = diffusivity("perona-malik", 0.1), DerivativeOperator(1, 256)
+    signal = pdelib.noisy_step(size=256, noise=0.05, seed=0)
+    reference = reference_solution(signal, 1000.0, pm, D)
+    counts = {method: steps_to_accuracy(signal, 1000.0, pm, D, 1e-2, method=method, reference=reference).explicit_steps
+              for method in ("semi-implicit", "fsi", "explicit")}
+    assert counts["semi-implicit"] == number(text, r"(\d+) steps to T = 10³ vs")
+    assert counts["fsi"] == number(text, r"steps to T = 10³ vs (\d+) \(FSI\)")
+    assert counts["explicit"] == number(text, r"\(FSI\) and (\d+) \(explicit\)")
+
+
+# -- chapter 06 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 64, 128, 200, 254])
+def test_ch06_s1_weighted_jacobi_factor_on_each_sine_mode(k):
+    # one sweep multiplies sin(k pi x) by 1 - 2 omega sin^2(k pi h / 2): at most 1/3 in modulus for k >= N/2,
+    # 1 - omega (1 - cos pi h) for k = 1
+    from pdelib.schemes.grids import smooth
+    from pdelib.schemes.multigrid import MultigridSolver
+
+    size, omega = 255, 2 / 3
+    h = 1 / (size + 1)
+    mode = np.sin(k * np.pi * np.arange(1, size + 1) * h)
+    factor = 1 - 2 * omega * np.sin(k * np.pi * h / 2) ** 2
+    after = smooth(mode, np.zeros(size), MultigridSolver(size).stencils[0], sweeps=1)
+    assert np.allclose(after, factor * mode, atol=1e-12)
+    if k >= size / 2:
+        assert abs(factor) <= 1 / 3 + 1e-12
+    if k == 1:
+        assert factor == pytest.approx(1 - omega * (1 - np.cos(np.pi * h)))
+        assert factor == pytest.approx(1 - np.pi**2 * h**2 / 3, abs=1e-8)
+
+
+def test_ch06_s3_fmg_two_cycles_per_level_below_the_discretisation_error():
+    from pdelib.schemes.multigrid import MultigridSolver
+
+    text = markdown("06")
+    low = number(text, r"\((\d\.\d+)–\d\.\d+×; that the FMG")
+    high = number(text, r"\(\d\.\d+–(\d\.\d+)×; that the FMG")
+    two = number(text, r"it is well below it \((\d\.\d+)×\)")
+    for size in (63, 255, 1023):
+        x = np.arange(1, size + 1) / (size + 1)
+        solver = MultigridSolver(size)
+        rhs, solution = np.pi**2 * np.sin(np.pi * x), np.sin(np.pi * x)
+        discrete = solver.solve(rhs, tolerance=1e-12).solution
+        discretisation = np.max(np.abs(discrete - solution))
+        one_cycle = np.max(np.abs(solver.fmg(rhs) - discrete)) / discretisation
+        two_cycles = np.max(np.abs(solver.fmg(rhs, cycles=2) - discrete)) / discretisation
+        assert low - 0.005 <= one_cycle <= high + 0.005  # one V-cycle per level: NOT below
+        assert two_cycles == pytest.approx(two, abs=0.005) and two_cycles < 0.1  # two: below
+
+
+def test_ch06_s1_three_sweeps_halve_the_error_thirty_do_not_remove_it():
+    from pdelib.schemes.grids import smooth
+    from pdelib.schemes.multigrid import MultigridSolver
+
+    text = markdown("06")
+    stencil = MultigridSolver(255).stencils[0]
+    error = np.random.default_rng(0).standard_normal(255)
+    after_3, after_30 = (smooth(error, np.zeros(255), stencil, sweeps=k) for k in (3, 30))
+    roughness = [np.linalg.norm(np.diff(e)) for e in (error, after_3)]
+    assert roughness[0] == pytest.approx(number(text, r"roughness ([\d.]+) →"), abs=0.05)
+    assert roughness[1] == pytest.approx(number(text, r"roughness [\d.]+ → ([\d.]+)\)"), abs=0.05)
+    assert np.linalg.norm(after_3) == pytest.approx(number(text, r"take it from ([\d.]+) to"), abs=0.05)
+    assert np.linalg.norm(after_30) == pytest.approx(number(text, r"take it from [\d.]+ to ([\d.]+)\."), abs=0.05)
+    assert 0.4 < np.linalg.norm(after_3) / np.linalg.norm(error) < 0.5  # "still half its size"
+
+
+def test_ch06_s4_all_unet_weights_are_trainable():
+    pytest.importorskip("torch")
+    from pdelib.nets.unet import MultigridUNet
+    from pdelib.schemes.multigrid import MultigridSolver
+
+    stated = number(markdown("06"), r"All (\d+) weights are trainable")
+    unet = MultigridUNet.from_solver(MultigridSolver(255, depth=4), tie=True)
+    parameters = list(unet.parameters())
+    assert all(p.requires_grad for p in parameters) and sum(p.numel() for p in parameters) == stated
+
+
+def test_ch06_exercise4_red_black_is_a_direct_solver_in_1d():
+    from pdelib.schemes.multigrid import MultigridSolver
+
+    assert MultigridSolver(255, smoother="red-black").convergence_factor() < 1e-10
+
+
+def test_ch06_grid_complexity_bounds_in_the_docstring():
+    from pdelib.schemes.multigrid import MultigridSolver
+
+    assert MultigridSolver(1023).grid_complexity() < 2
+    assert MultigridSolver(255, dimension=2).grid_complexity() < 4 / 3
+
+
+def test_ch06_predict_and_readme_two_levels_reach_a_tenth_at_every_size():
+    from pdelib.apps import MultigridApp
+
+    row = readme_row("06", "## Lecture script")
+    assert "depth 1 *STALLS*" in row
+    app = MultigridApp()
+    app.set(depth=1)
+    assert "STALLS" in status(app)
+    for size in (63, 255, 1023, 2047):
+        app.set(size=size, depth=2)
+        assert app.factor <= 0.1
+        app.set(depth=app.controls["depth"].max)
+        assert 0.09 <= app.factor <= 0.11  # "ρ ≈ 0.1 at every N"
+    app.reset()
+    app.set(smoother="red-black")
+    assert app.factor < 1e-10
+
+
+# -- README -------------------------------------------------------------------------------------------
+
+
+def test_readme_alt_text_is_cell_metadata_that_nbconvert_ignores():
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    text = readme()
+    assert "nbconvert's HTML export (7.17) ignores it" in text and "used by nbconvert" not in text
+    assert nbconvert.__version__.startswith("7.17")
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    cell = nbformat.v4.new_code_cell("figure", metadata={"alt": "ALT-TEXT-MARKER"},
+                                     outputs=[nbformat.v4.new_output("display_data", data={"image/png": png})])
+    html, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.v4.new_notebook(cells=[cell]))
+    assert png[:20] in html and "ALT-TEXT-MARKER" not in html
+    # the metadata itself is there: every stored figure of chapters 01-06 has its alt text
+    for chapter in ("01", "02", "03", "04", "05", "06"):
+        for cell in notebook(chapter)["cells"]:
+            if any("image/png" in output.get("data", {}) for output in cell.get("outputs", [])):
+                assert len(cell["metadata"].get("alt", "")) > 40
