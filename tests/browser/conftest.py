@@ -226,7 +226,8 @@ def jupyter_lab(tmp_path_factory):
 def _unavailable(reason: str):
     if REQUIRE_BROWSER:
         pytest.fail(f"{reason} (PDELIB_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
+    pytest.skip(f"{reason}; to run the browser tests: apt-get install chromium (Debian) -- set "
+                "PDELIB_REQUIRE_BROWSER=1 to make a missing browser fail instead of skip")
 
 
 @pytest.fixture(scope="session")
