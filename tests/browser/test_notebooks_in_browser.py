@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from conftest import NOTEBOOK_DIR, chapter_notebook
+from tests.browser.conftest import NOTEBOOK_DIR, chapter_notebook
 
 pytestmark = pytest.mark.browser
 
