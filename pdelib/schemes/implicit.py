@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from .._checks import check_int, check_positive, check_signal
+from .._checks import check_int, check_positive, check_real_array, check_signal
 from ..diffusivities import Diffusivity
 from ..fluxes import Flux, check_flux
 from ..measures import euclidean_norm
@@ -78,8 +78,13 @@ def flux_ratio(diffusivity: Flux, s: np.ndarray) -> np.ndarray:
     """The entries g = Phi(s)/s of G(u) = diag(g) for derivatives s = D u.
 
     g(s^2) for a :class:`~pdelib.Diffusivity`; Phi(s)/s for another flux, with the limit Phi'(0) at s = 0.
+    ``s``: a finite real number or array.
     """
-    s = np.asarray(s, dtype=float)
+    return _flux_ratio(check_flux(diffusivity), check_real_array(s, "s"))
+
+
+def _flux_ratio(diffusivity: Flux, s: np.ndarray) -> np.ndarray:
+    """:func:`flux_ratio` for a float64 array s, unchecked (the solvers' inner loops)."""
     with np.errstate(all="ignore"):
         if isinstance(diffusivity, Diffusivity):
             return diffusivity._g(s * s, np)
@@ -96,7 +101,7 @@ def _flux_ratio_into(diffusivity: Flux, s: np.ndarray, out: np.ndarray) -> None:
         np.multiply(s, s, out=out)
         out[...] = diffusivity._g(out, np)
     else:
-        out[...] = flux_ratio(diffusivity, s)
+        out[...] = _flux_ratio(diffusivity, s)
 
 
 def fixed_point_threshold(lipschitz: float, operator: DerivativeOperator) -> float:
@@ -274,13 +279,13 @@ class SemiImplicitScheme:
         """The upper band of I + tau D^T G(u) D, shape (n + 1, N) (``solveh_banded`` layout; the cyclic
         corner of a periodic operator is not included). For teaching and tests."""
         u = check_signal(u, "u", self.operator.size)
-        self._assemble(flux_ratio(self.diffusivity, self.operator._apply_unchecked(u, self._derivative)))
+        self._assemble(_flux_ratio(self.diffusivity, self.operator._apply_unchecked(u, self._derivative)))
         return self._band.copy()
 
     def system_matrix(self, u: np.ndarray) -> np.ndarray:
         """The dense matrix I + tau D^T G(u) D, assembled from the band (small N only)."""
         u = check_signal(u, "u", self.operator.size)
-        corner = self._assemble(flux_ratio(self.diffusivity, self.operator._apply_unchecked(u, self._derivative)))
+        corner = self._assemble(_flux_ratio(self.diffusivity, self.operator._apply_unchecked(u, self._derivative)))
         n, size = self.operator.order, self.operator.size
         matrix = np.zeros((size, size))
         for offset in range(n + 1):
@@ -510,7 +515,7 @@ def jacobi_iteration(
     else:
         reference = check_signal(reference, "reference", operator.size)
     with np.errstate(all="ignore"):
-        ratio = flux_ratio(diffusivity, operator.apply(u))
+        ratio = _flux_ratio(diffusivity, operator.apply(u))
         # diag(D^T G D)_a = sum_r g_r (D_ra)^2 = (D∘D)^T g; the dense-free form uses |D|^2 per row
         diagonal = 1.0 + tau * _diagonal_of_normal_matrix(operator, ratio)
         x = u.copy()
