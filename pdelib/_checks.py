@@ -11,14 +11,17 @@ Resource limits, checked up front in microseconds, so that no call can hang or e
   per call (steps times grid points);
 * ``MAX_CYCLE_LENGTH`` = 10^5 steps per FSI cycle, ``MAX_TIME_RATIO`` = 10^9 for a stopping time
   relative to its time step, T / tau;
-* ``MAX_AMPLITUDE`` = 1e250 for the values of a signal, so that differences and fluxes of it stay finite.
+* ``MAX_AMPLITUDE`` = 1e250 for the values of a signal, so that differences and fluxes of it stay finite;
+* networks: ``MAX_BLOCKS`` = 10^4 blocks (layers), ``MAX_CHANNELS`` = 1024 channels per block.
 
 Longer runs are split into several calls: every scheme's ``advance`` continues from the state it returns.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterable
 from numbers import Integral, Real
 
 import numpy as np
@@ -37,6 +40,10 @@ MAX_CYCLE_LENGTH = 10**5
 MAX_TIME_RATIO = 1e9
 #: Largest magnitude |u_i| of a signal's values.
 MAX_AMPLITUDE = 1e250
+#: Largest number of blocks (layers) of a network.
+MAX_BLOCKS = 10**4
+#: Largest number of channels of a block.
+MAX_CHANNELS = 1024
 
 _SPLIT_ADVICE = "split the run into several calls (advance continues from the state it returns)"
 
@@ -119,6 +126,19 @@ def check_choice(value: object, name: str, choices: tuple) -> object:
     if value not in choices:
         raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
     return value
+
+
+def check_items(value: object, name: str, what: str, maximum: int = MAX_BLOCKS) -> list:
+    """Return the items of a list, tuple or other iterable (not a string, bytes or a mapping) as a list of
+    1 to ``maximum`` items, or raise naming ``name``; ``what`` says what the items should be."""
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list (or another iterable) of {what}, got {_received(value)}")
+    items = list(itertools.islice(value, maximum + 1))
+    if not items:
+        raise ValueError(f"{name} must hold at least one of {what}, got none")
+    if len(items) > maximum:
+        raise ValueError(f"{name} must hold at most {maximum} of {what}, got more")
+    return items
 
 
 def check_size(value: object, name: str = "size", minimum: int = 2, maximum: int = MAX_POINTS) -> int:
