@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import MAX_AMPLITUDE, check_int, check_nonnegative, check_positive, check_size
+from ._checks import MAX_AMPLITUDE, check_int, check_nonnegative, check_positive, check_real, check_size
 
 
 #: Largest height, amplitude or noise level.
@@ -38,7 +38,7 @@ def noisy_step(size: int = 256, height: float = 1.0, noise: float = 0.05, seed: 
 def smooth_step(size: int = 256, width: float = 4.0, height: float = 1.0) -> np.ndarray:
     """A smooth edge (height/2) (1 + tanh((i + 1/2 - N/2) / width)); its steepest slope is height / (2 width)."""
     size = check_size(size)
-    width = check_positive(width, "width", _LARGEST)
+    width = check_real(width, "width", 1e-100, _LARGEST)
     height = check_positive(height, "height", _LARGEST)
     return 0.5 * height * (1.0 + np.tanh((np.arange(size) + 0.5 - size / 2) / width))
 

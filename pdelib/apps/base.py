@@ -47,6 +47,11 @@ def check_app_steps(steps: object, name: str, size: int) -> int:
                      advice="an update must stay interactive; use the schemes of pdelib.schemes for long runs")
 
 
+def check_app_noise(noise: object) -> float:
+    """The noise level of an app's test signal: a real number in [0, 10] (the plots show about [-0.35, 1.35])."""
+    return check_real(noise, "noise", 0.0, 10.0)
+
+
 def check_option(value: object, name: str, options) -> object:
     """Return the entry of ``options`` (values, or a dict label -> value) equal to ``value`` and of its kind
     (a number is not a string, True is not 1), or raise a TypeError/ValueError listing the allowed values."""
@@ -241,10 +246,13 @@ class App:
         if unknown:
             raise ValueError(f"{unknown[0]!r} is not a control of {type(self).__name__}; the controls are "
                              f"{', '.join(self.controls)}")
-        pending = {name: control.value for name, control in self.controls.items()}
-        pending.update(values)
-        return {name: check_control(name, value, self.controls[name], self.control_limits(name, pending))
-                for name, value in values.items()}
+        sliders = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)
+        options = {name: check_control(name, value, self.controls[name])
+                   for name, value in values.items() if not isinstance(self.controls[name], sliders)}
+        pending = {name: control.value for name, control in self.controls.items()} | options
+        numbers = {name: check_control(name, value, self.controls[name], self.control_limits(name, pending))
+                   for name, value in values.items() if isinstance(self.controls[name], sliders)}
+        return {name: options[name] if name in options else numbers[name] for name in values}
 
     def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
         """The range of slider ``name`` once the ``pending`` values (all controls) apply; None: its current range.

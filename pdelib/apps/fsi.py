@@ -21,12 +21,13 @@ from ..signals import noisy_step
 from .base import (
     DIFFUSIVITY_LABELS,
     App,
-    counted,
-    decade_limits,
-    finite_or_gap,
+    check_app_noise,
     check_app_size,
     check_app_steps,
     check_option,
+    counted,
+    decade_limits,
+    finite_or_gap,
     nice_ceiling,
 )
 
@@ -86,7 +87,7 @@ class FSIApp(App):
         self.max_steps = check_app_steps(max_steps, "max_steps", size)
         if self.max_steps < 2:
             raise ValueError(f"max_steps must be an integer >= 2, got {self.max_steps}")
-        self.signal = noisy_step(size, noise=noise, seed=seed)
+        self.signal = noisy_step(size, noise=check_app_noise(noise), seed=seed)
         self.x = np.arange(size)
         self.operator = DerivativeOperator(1, size)
         self._slider_bound = None

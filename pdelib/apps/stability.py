@@ -41,6 +41,7 @@ class StabilityApp(App):
     GROWTH_TOLERANCE = 1e-5
 
     def __init__(self, models: dict, data, signals: int = 4, seed: int = 0) -> None:
+        from ..denoising import DenoisingData
         from ..nets.denoisers import Denoiser
 
         if not isinstance(models, dict) or not models:
@@ -48,12 +49,14 @@ class StabilityApp(App):
         for label, model in models.items():
             if not isinstance(model, Denoiser):
                 raise TypeError(f"models[{label!r}] must be a Denoiser, got {type(model).__name__}")
+        if not isinstance(data, DenoisingData):
+            raise TypeError(f"data must be a DenoisingData from pdelib.denoising.make_denoising_data, got {type(data).__name__}")
         self.models = models
         signals = check_int(signals, "signals", 1)
         if signals > len(data.test):
             raise ValueError(f"signals must be at most {len(data.test)} (the test split), got {signals}")
         clean, noisy = data.test.clean[:signals], data.test.noisy[:signals]
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_int(seed, "seed", 0, 2**63 - 1))
         self.clean = {"test": clean, "amplitude": 10 * clean, "noise": clean}
         self.inputs = {"test": noisy, "amplitude": 10 * noisy, "noise": clean + 0.3 * rng.standard_normal(clean.shape)}
         self.x = np.arange(clean.shape[1])

@@ -37,6 +37,7 @@ from .._checks import (
     check_signal,
     check_steps,
     check_time_ratio,
+    check_values,
 )
 from ..fluxes import Flux, check_flux
 from ..operators import DerivativeOperator, check_operator
@@ -437,9 +438,11 @@ def relative_max_error(u: np.ndarray, reference: np.ndarray, u0: np.ndarray) -> 
     error at an edge. An error of 1e-2 is 1 % of the grey-value range of u^0. A ``u`` with non-finite
     values (a blown-up run) has error inf.
     """
+    u0 = check_signal(u0, "u0")
     reference = check_signal(reference, "reference")
-    u0 = check_signal(u0, "u0", reference.size)
-    u = np.asarray(u, dtype=float)
+    if reference.size != u0.size:
+        raise ValueError(f"reference and u0 must have the same length, got {reference.size} and {u0.size}")
+    u = check_values(u, "u")
     if u.shape != reference.shape:
         raise ValueError(f"u must have the shape of reference, {reference.shape}, got {u.shape}")
     contrast = float(u0.max() - u0.min())

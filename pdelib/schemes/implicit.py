@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from .._checks import check_int, check_positive, check_real_array, check_signal
+from .._checks import check_positive, check_real_array, check_signal, check_steps
 from ..diffusivities import Diffusivity
 from ..fluxes import Flux, check_flux
 from ..measures import euclidean_norm
@@ -359,8 +359,9 @@ def semi_implicit_step(u: np.ndarray, tau: float, diffusivity: Flux, operator: D
     return SemiImplicitScheme(tau, diffusivity, operator).step(u)
 
 
-def _check_iteration_arguments(max_iterations: object, tolerance: object) -> tuple[int, float]:
-    return check_int(max_iterations, "max_iterations", 1), check_positive(tolerance, "tolerance")
+def _check_iteration_arguments(max_iterations: object, tolerance: object, size: int) -> tuple[int, float]:
+    """max_iterations >= 1 within the work limit (at most 10^7, iterations N <= 10^9) and tolerance > 0."""
+    return check_steps(max_iterations, "max_iterations", size, minimum=1), check_positive(tolerance, "tolerance")
 
 
 class FixedPointSolver:
@@ -422,7 +423,7 @@ class FixedPointSolver:
         are run unless the iterates diverge (for measuring rates).
         """
         u = check_signal(u, "u", self.operator.size)
-        max_iterations, tolerance = _check_iteration_arguments(max_iterations, tolerance)
+        max_iterations, tolerance = _check_iteration_arguments(max_iterations, tolerance, self.operator.size)
         if reference is not None:
             reference = check_signal(reference, "reference", self.operator.size)
         scale = euclidean_norm(u)
@@ -491,7 +492,8 @@ def jacobi_iteration(
     tau, diffusivity, operator
         As in :class:`SemiImplicitScheme` (G is frozen at u^k).
     iterations : int, default 100
-        Number of Jacobi iterations (all are run; ``converged`` reports whether the error reached tolerance).
+        Number of Jacobi iterations (all are run; ``converged`` reports whether the error reached tolerance);
+        at most 10^7 and iterations N <= 10^9.
     reference : array of shape (N,), optional
         The exact solution; default: the direct solve of :class:`SemiImplicitScheme` (reflecting, or
         periodic n = 1). Needed for periodic n >= 2.
@@ -508,7 +510,7 @@ def jacobi_iteration(
     check_operator(operator)
     u = check_signal(u, "u", operator.size)
     tau = check_positive(tau, "tau")
-    iterations = check_int(iterations, "iterations", 1)
+    iterations = check_steps(iterations, "iterations", operator.size, minimum=1)
     tolerance = check_positive(tolerance, "tolerance")
     if reference is None:
         reference = SemiImplicitScheme(tau, diffusivity, operator).step(u)
