@@ -14,10 +14,10 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from numbers import Real
 from base64 import b64encode
 from collections.abc import Iterator
 from contextlib import contextmanager
+from numbers import Real
 
 import ipywidgets as widgets
 import numpy as np
@@ -50,6 +50,11 @@ def check_app_steps(steps: object, name: str, size: int) -> int:
 def check_app_noise(noise: object) -> float:
     """The noise level of an app's test signal: a real number in [0, 10] (the plots show about [-0.35, 1.35])."""
     return check_real(noise, "noise", 0.0, 10.0)
+
+
+def check_app_contrast(contrast: object) -> float:
+    """The contrast lambda of an app's diffusivities: a real number in [0.001, 1000] (the test signals span [0, 1])."""
+    return check_real(contrast, "contrast", 1e-3, 1e3)
 
 
 def check_option(value: object, name: str, options) -> object:

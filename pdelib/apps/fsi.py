@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import NullLocator
 
 from .._checks import check_int, check_real
-from ..diffusivities import MAX_CONTRAST, MIN_CONTRAST, diffusivity
+from ..diffusivities import diffusivity
 from ..operators import DerivativeOperator
 from ..plots import COLORS
 from ..schemes.explicit import Evolution, ExplicitScheme, stability_bound
@@ -21,6 +21,7 @@ from ..signals import noisy_step
 from .base import (
     DIFFUSIVITY_LABELS,
     App,
+    check_app_contrast,
     check_app_noise,
     check_app_size,
     check_app_steps,
@@ -60,7 +61,7 @@ class FSIApp(App):
     moves two controls with one update.
 
     Arguments: ``size`` N in [8, 4096], ``max_steps`` in [2, 10^5] (max_steps N <= 10^8), ``contrast`` in
-    [1e-100, 1e100], ``cycle_length`` in [1, 60], ``tau`` in [tau*/500, 1.6 tau*] (the slider's range),
+    [0.001, 1000], ``cycle_length`` in [1, 60], ``tau`` in [tau*/500, 1.6 tau*] (the slider's range),
     ``time`` one of ``TIMES``. Wrong values raise a TypeError or ValueError naming the argument; :meth:`set`
     validates the same way and changes nothing on error.
     """
@@ -83,7 +84,7 @@ class FSIApp(App):
         size = check_app_size(size)
         cycle_length = check_int(cycle_length, "cycle_length", 1, self.MAX_CYCLE_LENGTH)
         time = check_option(time, "time", self.TIMES)
-        self.contrast = check_real(contrast, "contrast", MIN_CONTRAST, MAX_CONTRAST)
+        self.contrast = check_app_contrast(contrast)
         self.max_steps = check_app_steps(max_steps, "max_steps", size)
         if self.max_steps < 2:
             raise ValueError(f"max_steps must be an integer >= 2, got {self.max_steps}")

@@ -6,15 +6,15 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from .._checks import check_real
 from ..diffusivities import diffusivity
 from ..operators import DerivativeOperator
 from ..schemes.explicit import Evolution, ExplicitScheme, stability_bound
 from ..signals import noisy_step
-from .._checks import check_real
-from ..diffusivities import MAX_CONTRAST, MIN_CONTRAST
 from .base import (
     DIFFUSIVITY_LABELS,
     App,
+    check_app_contrast,
     check_app_noise,
     check_app_size,
     check_app_steps,
@@ -34,7 +34,7 @@ class TimeStepApp(App):
     tau* = 2 / (L ||D||^2). A blow-up is marked, never hidden.
 
     Arguments: ``size`` N in [8, 4096], ``steps`` in [1, 10^5] (steps N <= 10^8), ``contrast`` lambda in
-    [1e-100, 1e100], ``noise`` in [0, 10], ``seed`` >= 0, ``diffusivity_name`` one of ``pdelib.DIFFUSIVITIES``,
+    [0.001, 1000], ``noise`` in [0, 10], ``seed`` >= 0, ``diffusivity_name`` one of ``pdelib.DIFFUSIVITIES``,
     ``order`` 1 or 2, ``tau`` in [0, 1.6 tau*] (the slider's range). Wrong values raise a TypeError or
     ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
@@ -45,7 +45,7 @@ class TimeStepApp(App):
                  seed: int = 0, tau: float = 0.45, diffusivity_name: str = "linear", order: int = 1) -> None:
         size = check_app_size(size)
         self.steps = check_app_steps(steps, "steps", size)
-        self.contrast = check_real(contrast, "contrast", MIN_CONTRAST, MAX_CONTRAST)
+        self.contrast = check_app_contrast(contrast)
         self.signal = noisy_step(size, noise=check_app_noise(noise), seed=seed)
         self.x = np.arange(size)
         self._slider_bound = None
