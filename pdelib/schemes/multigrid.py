@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import MAX_POINTS, MAX_SIDE, check_choice, check_int, check_positive, check_real, check_steps
+from .._checks import MAX_POINTS, MAX_SIDE, check_choice, check_int, check_positive, check_real
 from .grids import (
     MAX_DIRECT_UNKNOWNS,
     SMOOTHERS,
@@ -58,6 +58,8 @@ CYCLES = ("V", "W")
 MAX_SWEEPS = 100
 #: Largest time step of ``"implicit-diffusion"``.
 MAX_TAU = 1e20
+#: Most cycles of one call, and most cycles times unknowns.
+MAX_CYCLES, MAX_CYCLE_WORK = 1000, 2 * 10**9
 
 
 # -- the solver ----------------------------------------------------------------------------------
@@ -317,10 +319,10 @@ class MultigridSolver:
         return "\n".join(lines)
 
     def _check_cycles(self, cycles: object, name: str) -> int:
-        """A number of cycles >= 1 within the work limit: a cycle costs about (nu_1 + nu_2 + 2) times the
-        unknowns on every level, twice that for V-cycles, depth times for W-cycles."""
-        per_cycle = (self.pre + self.post + 2) * (2 if self.cycle_type == "V" else self.depth)
-        return check_steps(cycles, name, self.size**self.dimension, minimum=1, per_step=per_cycle)
+        """A number of cycles in [1, MAX_CYCLES] with cycles times unknowns <= MAX_CYCLE_WORK (2e9: the default
+        100 cycles on the largest grid, 4095^2; each cycle costs a few sweeps over every level)."""
+        most = max(1, min(MAX_CYCLES, MAX_CYCLE_WORK // self.size**self.dimension))
+        return check_int(cycles, name, 1, most, advice="continue from the returned solution (x0) in another call")
 
     # -- the cycle -----------------------------------------------------------------------------
     def _smooth(self, level: _Level, sweeps: int) -> None:
@@ -401,7 +403,7 @@ class MultigridSolver:
             Relative residual to reach (> 0). Rounding sets a floor near 1e-16 cond(A): for Poisson about
             1e-11 at h = 1/1024 in 2D; do not ask for less.
         max_cycles : int, default 100
-            At most this many cycles (>= 1; cycles times unknowns times sweeps within the work limit 10^9).
+            At most this many cycles, in [1, 1000] with cycles times unknowns <= 2e9.
         x0 : array of shape (N,) or (N, N), optional
             Initial guess.
 
@@ -452,7 +454,7 @@ class MultigridSolver:
         ----------
         f : array of shape (N,) or (N, N)
         cycles : int, default 1
-            Cycles of the solver's type per level (>= 1, within the work limit 10^9).
+            Cycles of the solver's type per level, in [1, 1000] with cycles times unknowns <= 2e9.
         """
         cycles = self._check_cycles(cycles, "cycles")
         finest, interior = self._load(f, None)
@@ -505,7 +507,7 @@ class MultigridSolver:
         Parameters
         ----------
         cycles : int, default 40
-            Number of cycles (>= 1).
+            Number of cycles, in [1, 1000] with cycles times unknowns <= 2e9.
         last : int, default 20
             Number of final cycles averaged, 1 <= last <= cycles.
         seed : int, default 0
