@@ -18,7 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice, check_int, check_nonnegative, check_positive, check_size
+from ._checks import (
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_size,
+)
 from .signals import piecewise_constant
 
 #: Kinds of clean signals: "mixed" alternates piecewise-constant and piecewise-smooth signals.

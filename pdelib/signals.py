@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import MAX_AMPLITUDE, check_int, check_nonnegative, check_positive, check_real, check_size
-
+from ._checks import (
+    MAX_AMPLITUDE,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_real,
+    check_size,
+)
 
 #: Largest height, amplitude or noise level.
 _LARGEST = MAX_AMPLITUDE * 1e-50

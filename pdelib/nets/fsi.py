@@ -20,7 +20,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import MAX_BLOCKS, MAX_CYCLE_LENGTH, check_bool, check_int, check_positive
+from .._checks import (
+    MAX_BLOCKS,
+    MAX_CYCLE_LENGTH,
+    check_bool,
+    check_int,
+    check_positive,
+)
 from ..fluxes import Flux
 from ..operators import DerivativeOperator
 from ..schemes.fsi import FSIScheme, fsi_weights

@@ -15,7 +15,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import MAX_BLOCKS, MAX_CHANNELS, check_choice, check_int, check_items, check_positive, check_size
+from .._checks import (
+    MAX_BLOCKS,
+    MAX_CHANNELS,
+    check_choice,
+    check_int,
+    check_items,
+    check_positive,
+    check_size,
+)
 from ..fluxes import Flux, check_flux
 from ..operators import BOUNDARIES, MAX_ORDER, DerivativeOperator, check_operator
 

@@ -32,7 +32,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import MAX_POINTS, MAX_SIDE, check_choice, check_int, check_positive, check_real
+from .._checks import (
+    MAX_POINTS,
+    MAX_SIDE,
+    check_choice,
+    check_int,
+    check_positive,
+    check_real,
+)
 from .grids import (
     MAX_DIRECT_UNKNOWNS,
     SMOOTHERS,
