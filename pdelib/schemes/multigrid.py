@@ -66,7 +66,7 @@ MAX_SWEEPS = 100
 #: Largest time step of ``"implicit-diffusion"``.
 MAX_TAU = 1e20
 #: Most cycles of one call, and most cycles times unknowns.
-MAX_CYCLES, MAX_CYCLE_WORK = 1000, 2 * 10**9
+MAX_CYCLES, MAX_CYCLE_WORK = 10**5, 2 * 10**9
 
 
 # -- the solver ----------------------------------------------------------------------------------
@@ -410,7 +410,7 @@ class MultigridSolver:
             Relative residual to reach (> 0). Rounding sets a floor near 1e-16 cond(A): for Poisson about
             1e-11 at h = 1/1024 in 2D; do not ask for less.
         max_cycles : int, default 100
-            At most this many cycles, in [1, 1000] with cycles times unknowns <= 2e9.
+            At most this many cycles, in [1, 10^5] with cycles times unknowns <= 2e9.
         x0 : array of shape (N,) or (N, N), optional
             Initial guess.
 
@@ -461,7 +461,7 @@ class MultigridSolver:
         ----------
         f : array of shape (N,) or (N, N)
         cycles : int, default 1
-            Cycles of the solver's type per level, in [1, 1000] with cycles times unknowns <= 2e9.
+            Cycles of the solver's type per level, in [1, 10^5] with cycles times unknowns <= 2e9.
         """
         cycles = self._check_cycles(cycles, "cycles")
         finest, interior = self._load(f, None)
@@ -514,7 +514,7 @@ class MultigridSolver:
         Parameters
         ----------
         cycles : int, default 40
-            Number of cycles, in [1, 1000] with cycles times unknowns <= 2e9.
+            Number of cycles, in [1, 10^5] with cycles times unknowns <= 2e9.
         last : int, default 20
             Number of final cycles averaged, 1 <= last <= cycles.
         seed : int, default 0
