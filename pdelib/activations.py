@@ -46,7 +46,8 @@ from types import ModuleType
 
 import numpy as np
 
-from ._checks import check_choice, check_nonnegative, check_positive
+from ._checks import check_choice, check_nonnegative, check_real, check_real_array
+from .diffusivities import MAX_CONTRAST, MIN_CONTRAST
 from .fluxes import Flux, check_flux
 
 #: sqrt(2 / pi), the constant of the tanh approximation of GELU.
@@ -90,7 +91,7 @@ class ActivationFlux(Flux):
     parameters: tuple[str, ...] = ("contrast",)
 
     def __init__(self, contrast: float = 1.0) -> None:
-        self.contrast = check_positive(contrast, "contrast")
+        self.contrast = check_real(contrast, "contrast", MIN_CONTRAST, MAX_CONTRAST)
 
     def _parameter_values(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in self.parameters}
@@ -391,7 +392,10 @@ def _check_vector(value: object, name: str) -> np.ndarray:
     """A nonempty 1D float array of finite real numbers, or a TypeError/ValueError naming ``name``."""
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
         raise TypeError(f"{name} must be a sequence of finite real numbers, got {value!r}")
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise TypeError(f"{name} must be a sequence of finite real numbers, got a ragged sequence") from None
     if array.dtype.kind not in "biuf" or array.dtype == bool:
         raise TypeError(f"{name} must hold real numbers, got {value!r}")
     if array.ndim != 1:
@@ -465,7 +469,7 @@ class PiecewiseLinearFlux(Flux):
                 raise ValueError(f"knots must have the same length as values ({values.size}), got {knots.size}")
             if knots[0] <= 0 or np.any(np.diff(knots) <= 0):
                 raise ValueError(f"knots must be strictly increasing positive numbers 0 < t_1 < t_2 < ..., got {knots}")
-        self.contrast = check_positive(contrast, "contrast")
+        self.contrast = check_real(contrast, "contrast", MIN_CONTRAST, MAX_CONTRAST)
         self.values, self.knots = values, knots
         ratios = values / knots
         self.ratio_range = (float(ratios.min()), float(ratios.max()))
@@ -524,9 +528,8 @@ class PiecewiseLinearFlux(Flux):
 
 
 def _nonzero_grid(s: object) -> np.ndarray:
-    grid = np.asarray(s, dtype=float).ravel()
-    if not np.all(np.isfinite(grid)):
-        raise ValueError("s must be finite real numbers")
+    """The nonzero values of a finite real number or array ``s``, flattened, or a TypeError/ValueError."""
+    grid = check_real_array(s, "s").ravel()
     grid = grid[grid != 0]
     if grid.size == 0:
         raise ValueError("s must contain at least one nonzero value")

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_choice, check_int, check_nonnegative, check_positive
+from ._checks import (
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_size,
+)
 from .signals import piecewise_constant
 
 #: Kinds of clean signals: "mixed" alternates piecewise-constant and piecewise-smooth signals.
@@ -26,6 +32,8 @@ KINDS = ("piecewise-constant", "piecewise-smooth", "mixed")
 
 #: Largest number of pieces of a clean signal (each signal draws 2 to MAX_PIECES pieces).
 MAX_PIECES = 8
+#: Largest number of signals, and of values (signals times size), of one data set.
+MAX_SIGNALS, MAX_STORED_VALUES = 10**6, 2**26
 
 
 @dataclass(frozen=True)
@@ -131,9 +139,9 @@ def make_denoising_data(
     Parameters
     ----------
     signals : int, default 400
-        Total number of signals, at least 3 (one per split).
+        Total number of signals, at least 3 (one per split) and at most 10^6; signals times size at most 2^26.
     size : int, default 128
-        Number N >= 2 of grid points per signal.
+        Number N >= 2 of grid points per signal (signals N <= 2^26).
     noise : float, default 0.1
         Standard deviation sigma >= 0 of the noise, relative to the signal range 1.
     seed : int, default 0
@@ -153,10 +161,10 @@ def make_denoising_data(
     >>> len(data.train), len(data.validation), len(data.test), data.train.noisy.shape
     (14, 3, 3, (14, 32))
     """
-    signals = check_int(signals, "signals", 3)
-    size = check_int(size, "size", 2)
-    noise = check_nonnegative(noise, "noise")
-    seed = check_int(seed, "seed", 0)
+    signals = check_int(signals, "signals", 3, MAX_SIGNALS)
+    size = check_size(size, maximum=MAX_STORED_VALUES // signals)
+    noise = check_nonnegative(noise, "noise", 1e100)
+    seed = check_int(seed, "seed", 0, 2**63 - 1)
     kind = check_choice(kind, "kind", KINDS)
     counts = _split_counts(signals, fractions)
     clean = clean_signals(signals, size, kind, seed)

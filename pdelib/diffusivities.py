@@ -20,11 +20,13 @@ from types import ModuleType
 
 import numpy as np
 
-from ._checks import check_choice, check_positive
+from ._checks import check_choice, check_real, check_real_array
 from .fluxes import Flux
 
 #: Weickert's constant C_4: it puts the maximum of the flux exactly at |s| = lambda.
 WEICKERT_C4 = 3.31488
+#: Range of the contrast parameter lambda: 1/lambda^2 and lambda^2 stay finite and normal.
+MIN_CONTRAST, MAX_CONTRAST = 1e-100, 1e100
 
 
 class Diffusivity(Flux):
@@ -34,7 +36,7 @@ class Diffusivity(Flux):
     """
 
     def __init__(self, contrast: float = 1.0) -> None:
-        self.contrast = check_positive(contrast, "contrast")
+        self.contrast = check_real(contrast, "contrast", MIN_CONTRAST, MAX_CONTRAST)
         self._inverse_square = 1.0 / self.contrast**2  # multiplying is cheaper than dividing
 
     def __repr__(self) -> str:
@@ -64,9 +66,10 @@ class Diffusivity(Flux):
         return 1.0
 
     def g(self, s2: np.ndarray) -> np.ndarray:
-        """Diffusivity g(s^2) for squared derivatives ``s2`` >= 0."""
+        """Diffusivity g(s^2) for squared derivatives ``s2`` >= 0 (a real number or array of them, finite)."""
+        s2 = check_real_array(s2, "s2", minimum=0.0)
         with np.errstate(divide="ignore", over="ignore"):
-            return self._g(np.asarray(s2, dtype=float), np)
+            return self._g(s2, np)
 
 
 class Linear(Diffusivity):
@@ -182,7 +185,7 @@ def diffusivity(name: str, contrast: float = 1.0) -> Diffusivity:
         One of ``DIFFUSIVITIES``: "linear", "charbonnier", "perona-malik",
         "exponential-perona-malik", "weickert", "tv".
     contrast : float
-        lambda > 0: derivatives |s| below lambda are smoothed; for the nonmonotone
+        lambda in [1e-100, 1e100]: derivatives |s| below lambda are smoothed; for the nonmonotone
         diffusivities, edges with |s| above lambda are sharpened.
     """
     check_choice(name, "name", DIFFUSIVITIES)

@@ -20,6 +20,8 @@ from types import ModuleType
 
 import numpy as np
 
+from ._checks import check_real_array
+
 
 class Flux:
     """Base class of flux / activation functions Phi.
@@ -59,15 +61,15 @@ class Flux:
         return self.sector_bound
 
     def flux(self, s: np.ndarray) -> np.ndarray:
-        """Phi(s), componentwise."""
-        s = np.asarray(s, dtype=float)
+        """Phi(s), componentwise, for a finite real number or array ``s``."""
+        s = check_real_array(s, "s")
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             return self._flux(s, np)
 
     def flux_derivative(self, s: np.ndarray) -> np.ndarray:
         """Phi'(s): positive where the process diffuses forwards, negative where backwards."""
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            return self._flux_derivative(np.asarray(s, dtype=float))
+            return self._flux_derivative(check_real_array(s, "s"))
 
     def backward_fraction(self, s_max: float, points: int = 3001) -> float:
         """The share of 0 <= s <= ``s_max`` where Phi'(s) < 0: backward diffusion (chapters 01, 07).

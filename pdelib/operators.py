@@ -18,9 +18,14 @@ import math
 
 import numpy as np
 
-from ._checks import check_choice, check_int, check_positive, check_signal
+from ._checks import check_choice, check_int, check_positive, check_signal, check_size
 
 BOUNDARIES = ("reflecting", "periodic")
+
+#: Largest derivative order n.
+MAX_ORDER = 16
+#: Largest factor (2/h)^n by which D can amplify a signal: its values and fluxes stay finite.
+MAX_SCALE = 1e25
 
 
 class DerivativeOperator:
@@ -29,11 +34,12 @@ class DerivativeOperator:
     Parameters
     ----------
     order : int
-        Derivative order n >= 1 (n = 1: forward difference, n = 2: second difference).
+        Derivative order n in [1, 16] (n = 1: forward difference, n = 2: second difference).
     size : int
-        Number of grid points N >= n + 1 (the stencil has n + 1 taps).
+        Number of grid points N in [n + 1, 2^22] (the stencil has n + 1 taps).
     spacing : float, default 1.0
-        Grid spacing h > 0.
+        Grid spacing h > 0 with 1e-25 <= (2/h)^n <= 1e25, so that ||D||^2 <= (2/h)^(2n) and every
+        derivative of a signal stays finite (h in [2e-25, 2e25] for n = 1, [0.055, 73] for n = 16).
     boundary : {"reflecting", "periodic"}
         Reflecting (mirrored, homogeneous Neumann) or periodic boundary.
 
@@ -45,14 +51,20 @@ class DerivativeOperator:
     """
 
     def __init__(self, order: int, size: int, spacing: float = 1.0, boundary: str = "reflecting") -> None:
-        self.order = check_int(order, "order", 1)
-        self.size = check_int(size, "size", 2)
+        self.order = check_int(order, "order", 1, MAX_ORDER)
+        self.size = check_size(size)
         if self.size < self.order + 1:
             raise ValueError(
                 f"size must be at least order + 1 = {self.order + 1} (the stencil has {self.order + 1} taps), "
                 f"got {self.size}"
             )
         self.spacing = check_positive(spacing, "spacing")
+        low, high = 2.0 / MAX_SCALE ** (1.0 / self.order), 2.0 * MAX_SCALE ** (1.0 / self.order)
+        if not low <= self.spacing <= high:
+            raise ValueError(
+                f"spacing must lie in [{low:.3g}, {high:.3g}] for order {self.order}, so that the scale (2/h)^n of D "
+                f"stays within [1e-25, 1e25], got {self.spacing:g}; rescale the grid"
+            )
         self.boundary = check_choice(boundary, "boundary", BOUNDARIES)
         self._periodic = periodic = self.boundary == "periodic"
         self._edges = self.size if periodic else self.size - 1  # length of D1 u

@@ -8,6 +8,34 @@ settings.register_profile("course", deadline=None)
 settings.load_profile("course")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "soak: long random use of every widget app (runs by default, about a minute)")
+
+
+#: Small instances of every widget app except chapter 07's (which needs trained networks).
+APP_ARGUMENTS = {
+    "DiffusionApp": {"size": 32, "max_steps": 50, "diffusivity_name": "perona-malik", "contrast": 0.1, "order": 1,
+                     "time": 5.0, "seed": 0},
+    "TimeStepApp": {"size": 32, "steps": 20, "contrast": 0.1, "noise": 0.01, "seed": 0, "tau": 0.45,
+                    "diffusivity_name": "linear", "order": 1},
+    "ActivationApp": {"size": 32, "steps": 20, "noise": 0.01, "seed": 0, "family": "custom", "contrast": 0.1,
+                      "values": (0.4, 0.5, 0.4)},
+    "FSIApp": {"size": 32, "contrast": 0.1, "noise": 0.01, "seed": 0, "cycle_length": 4, "tau": 0.45,
+               "diffusivity_name": "linear", "time": 10.0, "max_steps": 100},
+    "ImplicitApp": {"size": 32, "noise": 0.05, "seed": 0, "tau": 0.2, "iterations": 20, "solver": "fixed-point"},
+    "MultigridApp": {"size": 63, "depth": 3, "smoothing": (2, 1), "smoother": "jacobi", "cycle": "V",
+                     "problem": "poisson", "seed": 0},
+}
+
+
+@pytest.fixture(scope="session")
+def small_apps():
+    """One small instance of each app in :data:`APP_ARGUMENTS`, built once per session (building is slow)."""
+    import pdelib.apps
+
+    return {name: getattr(pdelib.apps, name)(**arguments) for name, arguments in APP_ARGUMENTS.items()}
+
+
 @pytest.fixture
 def count_draws(monkeypatch):
     """Wrap ``app.canvas.draw`` (the full redraw) with a counter; return the list of calls."""

@@ -10,6 +10,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
+from .._checks import check_real, check_values
 from ..activations import ACTIVATIONS, PiecewiseLinearFlux, activation, secant_bound
 from ..diffusivities import DIFFUSIVITIES, diffusivity
 from ..measures import max_slope
@@ -19,6 +20,10 @@ from ..schemes.explicit import Evolution, ExplicitScheme
 from ..signals import noisy_step
 from .base import (
     App,
+    check_app_noise,
+    check_app_size,
+    check_app_steps,
+    check_option,
 )
 
 
@@ -47,6 +52,10 @@ class ActivationApp(App):
     (:func:`pdelib.activations.secant_bound`; for the custom shape exactly max_i |c_i / t_i|), says
     "outside the sector: the theorem does not apply", and reports what happens: a blow-up, a
     growing norm, drifting ends (Phi(0) != 0), or -- honestly -- nothing bad in this run.
+
+    Arguments: ``size`` N in [8, 4096], ``steps`` in [1, 10^5] (steps N <= 10^8), ``contrast`` in [0.01, 1],
+    ``family`` one of the dropdown's names, 1 to 12 ``values`` in [-1, 1]. Wrong values raise a TypeError or
+    ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
     figure_size = (12.0, 7.4)
@@ -57,17 +66,24 @@ class ActivationApp(App):
     #: Fixed limits of the custom shape's panels (|c_i| <= 1 at t_i >= 1/2; the steepest tails leave the view).
     CUSTOM_FLUX_LIMITS = (-1.3, 1.3)
     CUSTOM_RATIO_LIMITS = (-2.2, 2.2)
+    #: Most control values c_i (one slider each).
+    MAX_VALUES = 12
     #: Grid of |s| / lambda on which L~ of a flux outside the sector is measured (with its negative).
     PROBE = np.concatenate([np.logspace(-6, 6, 1201), np.linspace(0.01, 10.0, 1000)])
 
     def __init__(self, size: int = 256, steps: int = 500, noise: float = 0.01, seed: int = 0,
                  family: str = "custom", contrast: float = 0.1,
                  values: tuple[float, ...] = (0.4, 0.5, 0.4, 0.25, 0.1)) -> None:
-        self.steps = steps
-        self.signal = noisy_step(size, noise=noise, seed=seed)
+        size = check_app_size(size)
+        self.steps = check_app_steps(steps, "steps", size)
+        values = check_values(values, "values", minimum_size=0, finite=True)
+        if not 1 <= values.size <= self.MAX_VALUES:
+            raise ValueError(f"values must hold at least one value and at most {self.MAX_VALUES}, got {values.size}")
+        values = tuple(values.tolist())
+        self.signal = noisy_step(size, noise=check_app_noise(noise), seed=seed)
         self.x = np.arange(size)
         self.operator = DerivativeOperator(1, size)
-        self.knots = PiecewiseLinearFlux(values).knots  # also validates the shape (nonempty, finite)
+        self.knots = PiecewiseLinearFlux(values).knots
         low, high = self.VALUE_RANGE
         if min(values) < low or max(values) > high:
             raise ValueError(f"values must lie in [{low:g}, {high:g}] (the range of the sliders), got {values}")
@@ -77,9 +93,12 @@ class ActivationApp(App):
         self.s_plot = np.linspace(-self.S_RANGE, self.S_RANGE, 800)  # even count: s = 0 is not a grid point
         self._value_names = tuple(f"c{i}" for i in range(1, len(values) + 1))
         controls = {
-            "family": widgets.Dropdown(options=self.family_options(), value=family, description="Φ",
+            "family": widgets.Dropdown(options=self.family_options(),
+                                       value=check_option(family, "family", dict(self.family_options()).values()),
+                                       description="Φ",
                                        layout=widgets.Layout(width="340px")),
-            "contrast": widgets.FloatLogSlider(value=contrast, base=10, min=-2, max=0, step=0.05,
+            "contrast": widgets.FloatLogSlider(value=check_real(contrast, "contrast", 0.01, 1.0), base=10, min=-2,
+                                               max=0, step=0.05,
                                                description="λ", readout_format=".3f"),
         }
         for name, value in zip(self._value_names, values):

@@ -17,6 +17,7 @@ import warnings
 from base64 import b64encode
 from collections.abc import Iterator
 from contextlib import contextmanager
+from numbers import Real
 
 import ipywidgets as widgets
 import numpy as np
@@ -24,12 +25,70 @@ from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.figure import Figure
 from PIL import Image
 
+from .._checks import check_int, check_real, check_size
 from ..diffusivities import DIFFUSIVITIES, diffusivity
 from ..plots import COLORS, course_style
 from ..schemes.explicit import Evolution
 
 #: Labels of the diffusivity dropdowns: label -> pdelib name.
 DIFFUSIVITY_LABELS = {diffusivity(name).title: name for name in DIFFUSIVITIES}
+#: Largest grid of an app (an update must take milliseconds) and most explicit steps per update.
+MAX_APP_SIZE, MAX_APP_STEPS = 4096, 10**5
+
+
+def check_app_size(size: object) -> int:
+    """The grid size N of an app: an integer in [8, 4096] (``MAX_APP_SIZE``: an update must take milliseconds)."""
+    return check_size(size, "size", 8, MAX_APP_SIZE)
+
+
+def check_app_steps(steps: object, name: str, size: int) -> int:
+    """Explicit steps per update: an integer in [1, MAX_APP_STEPS] with steps N <= 10^8 point-updates."""
+    return check_int(steps, name, 1, min(MAX_APP_STEPS, 10**8 // size),
+                     advice="an update must stay interactive; use the schemes of pdelib.schemes for long runs")
+
+
+def check_app_noise(noise: object) -> float:
+    """The noise level of an app's test signal: a real number in [0, 10] (the plots show about [-0.35, 1.35])."""
+    return check_real(noise, "noise", 0.0, 10.0)
+
+
+def check_app_contrast(contrast: object) -> float:
+    """The contrast lambda of an app's diffusivities: a real number in [0.001, 1000] (the test signals span [0, 1])."""
+    return check_real(contrast, "contrast", 1e-3, 1e3)
+
+
+def check_option(value: object, name: str, options) -> object:
+    """Return the entry of ``options`` (values, or a dict label -> value) equal to ``value`` and of its kind
+    (a number is not a string, True is not 1), or raise a TypeError/ValueError listing the allowed values."""
+    values = tuple(options.values()) if isinstance(options, dict) else tuple(options)
+    if isinstance(value, list):
+        value = tuple(value)
+    allowed = ", ".join(map(repr, values))
+    same_kind = [option for option in values
+                 if isinstance(value, bool) == isinstance(option, bool) and (
+                     isinstance(value, type(option)) or isinstance(value, Real) and isinstance(option, Real))]
+    if not same_kind or isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be one of {allowed}; got {value!r:.60} ({type(value).__name__})")
+    for option in same_kind:
+        if value == option:
+            return option
+    raise ValueError(f"{name} must be one of {allowed}; got {value!r:.60}")
+
+
+def check_control(name: str, value: object, control: widgets.Widget, limits: tuple[float, float] | None = None) -> object:
+    """Validate a new value of ``control`` without applying it: a number within the slider's range (or within
+    ``limits``), or one of the control's options; never clamped. Raises TypeError/ValueError naming ``name``."""
+    if isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)):
+        if limits is None:
+            low, high = control.min, control.max
+            if isinstance(control, widgets.FloatLogSlider):
+                low, high = control.base**low, control.base**high
+        else:
+            low, high = limits
+        if isinstance(control, widgets.IntSlider):
+            return check_int(value, name, low, high)
+        return check_real(value, name, low, high)
+    return check_option(value, name, control._options_values)
 
 
 def nice_ceiling(value: float) -> float:
@@ -177,11 +236,40 @@ class App:
             self._holding = previous
 
     def set(self, **values: object) -> None:
-        """Set several controls at once and update once (e.g. ``app.set(tau=0.6, order=2)``)."""
+        """Set several controls at once and update once (e.g. ``app.set(tau=0.6, order=2)``).
+
+        Atomic: every value is validated first (:meth:`check_settings`); on a TypeError or ValueError no
+        control and nothing on display has changed. Values are never clamped into a slider's range.
+        """
+        self.apply(self.check_settings(values))
+        self.update()
+
+    def check_settings(self, values: dict[str, object]) -> dict[str, object]:
+        """Return ``values`` (control name -> new value) validated, without applying any, or raise a
+        ValueError/TypeError naming the control, its allowed values and the value received."""
+        unknown = [name for name in values if name not in self.controls]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a control of {type(self).__name__}; the controls are "
+                             f"{', '.join(self.controls)}")
+        sliders = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)
+        options = {name: check_control(name, value, self.controls[name])
+                   for name, value in values.items() if not isinstance(self.controls[name], sliders)}
+        pending = {name: control.value for name, control in self.controls.items()} | options
+        numbers = {name: check_control(name, value, self.controls[name], self.control_limits(name, pending))
+                   for name, value in values.items() if isinstance(self.controls[name], sliders)}
+        return {name: options[name] if name in options else numbers[name] for name in values}
+
+    def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
+        """The range of slider ``name`` once the ``pending`` values (all controls) apply; None: its current range.
+
+        Apps whose slider ranges follow other controls (tau against its bound) override it."""
+        return None
+
+    def apply(self, values: dict[str, object]) -> None:
+        """Set validated control values without an update per change (:meth:`set` updates once after)."""
         with self.holding():
             for name, value in values.items():
                 self.controls[name].value = value
-        self.update()
 
     def reset(self) -> None:
         """Return every control to its default value."""

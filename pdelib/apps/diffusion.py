@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from .._checks import check_real
 from ..diffusivities import diffusivity
 from ..measures import max_slope
 from ..operators import DerivativeOperator
@@ -17,6 +18,9 @@ from ..signals import noisy_step
 from .base import (
     DIFFUSIVITY_LABELS,
     App,
+    check_app_size,
+    check_app_steps,
+    check_option,
 )
 
 
@@ -27,13 +31,23 @@ class DiffusionApp(App):
     ``time`` T. The evolution uses the explicit scheme at its stability bound
     tau* = 2/(L ||D||^2) with K = ceil(T / tau*) steps of tau = T / K.
     Left: the flux Phi(s) with its backward-diffusion range shaded. Right: f and u(T).
+
+    Arguments: ``size`` N in [8, 4096], ``max_steps`` in [1, 10^5] (max_steps N <= 10^8), and initial
+    control values within the controls' ranges (``contrast`` in [0.01, 1], ``time`` in [0, 100], ``order``
+    1 or 2, ``diffusivity_name`` one of ``pdelib.DIFFUSIVITIES``). Wrong values raise a TypeError or
+    ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
     figure_size = (12.0, 4.6)
 
     def __init__(self, size: int = 256, seed: int = 0, diffusivity_name: str = "perona-malik",
                  contrast: float = 0.1, order: int = 1, time: float = 20.0, max_steps: int = 4000) -> None:
-        self.max_steps = max_steps
+        size = check_app_size(size)
+        self.max_steps = check_app_steps(max_steps, "max_steps", size)
+        diffusivity_name = check_option(diffusivity_name, "diffusivity_name", DIFFUSIVITY_LABELS)
+        contrast = check_real(contrast, "contrast", 0.01, 1.0)
+        order = check_option(order, "order", (1, 2))
+        time = check_real(time, "time", 0.0, 100.0)
         self.signal = noisy_step(size, seed=seed)
         self.x = np.arange(size)
         controls = {

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import NullLocator
 
-from .._checks import check_int, check_positive
+from .._checks import check_int, check_real
 from ..diffusivities import diffusivity
 from ..operators import DerivativeOperator
 from ..plots import COLORS
@@ -21,6 +21,11 @@ from ..signals import noisy_step
 from .base import (
     DIFFUSIVITY_LABELS,
     App,
+    check_app_contrast,
+    check_app_noise,
+    check_app_size,
+    check_app_steps,
+    check_option,
     counted,
     decade_limits,
     finite_or_gap,
@@ -55,6 +60,11 @@ class FSIApp(App):
 
     In a notebook: ``app = FSIApp(); app`` shows the widget; ``app.set(cycle_length=20, tau=1.2 * app.bound)``
     moves two controls with one update.
+
+    Arguments: ``size`` N in [8, 4096], ``max_steps`` in [2, 10^5] (max_steps N <= 10^8), ``contrast`` in
+    [0.001, 1000], ``cycle_length`` in [1, 60], ``tau`` in [tau*/500, 1.6 tau*] (the slider's range),
+    ``time`` one of ``TIMES``. Wrong values raise a TypeError or ValueError naming the argument; :meth:`set`
+    validates the same way and changes nothing on error.
     """
 
     figure_size = (12.0, 7.4)
@@ -72,21 +82,24 @@ class FSIApp(App):
     def __init__(self, size: int = 256, contrast: float = 0.1, noise: float = 0.01, seed: int = 0,
                  cycle_length: int = 10, tau: float = 0.45, diffusivity_name: str = "linear", time: float = 100.0,
                  max_steps: int = 600) -> None:
-        if check_int(cycle_length, "cycle_length", 1) > self.MAX_CYCLE_LENGTH:
-            raise ValueError(f"cycle_length must be at most {self.MAX_CYCLE_LENGTH}, got {cycle_length}")
-        check_positive(tau, "tau")
-        if time not in self.TIMES:
-            raise ValueError(f"time must be one of {self.TIMES}, got {time!r}")
-        self.contrast = contrast
-        self.max_steps = check_int(max_steps, "max_steps", 2)
-        self.signal = noisy_step(size, noise=noise, seed=seed)
+        size = check_app_size(size)
+        cycle_length = check_int(cycle_length, "cycle_length", 1, self.MAX_CYCLE_LENGTH)
+        time = check_option(time, "time", self.TIMES)
+        self.contrast = check_app_contrast(contrast)
+        self.max_steps = check_app_steps(max_steps, "max_steps", size)
+        if self.max_steps < 2:
+            raise ValueError(f"max_steps must be an integer >= 2, got {self.max_steps}")
+        self.signal = noisy_step(size, noise=check_app_noise(noise), seed=seed)
         self.x = np.arange(size)
         self.operator = DerivativeOperator(1, size)
         self._slider_bound = None
+        diffusivity_name = check_option(diffusivity_name, "diffusivity_name", DIFFUSIVITY_LABELS)
+        tau = check_real(tau, "tau", *self._tau_limits(diffusivity_name))
         controls = {
             "cycle_length": widgets.IntSlider(value=cycle_length, min=1, max=self.MAX_CYCLE_LENGTH, step=1,
                                               description="cycle length n"),
-            "tau": widgets.FloatSlider(value=tau, min=0.001, max=1.0, step=0.001, description="τ",
+            "tau": widgets.FloatSlider(value=tau, min=0.0, max=self._tau_limits(diffusivity_name)[1], step=0.001,
+                                       description="τ",
                                        readout_format=".4f", layout=widgets.Layout(width="420px")),
             "diffusivity": widgets.Dropdown(options=DIFFUSIVITY_LABELS, value=diffusivity_name,
                                             description="diffusivity"),
@@ -169,18 +182,23 @@ class FSIApp(App):
             slider.min = slider.step  # tau = 0 would need infinitely many cycles
             slider.value = min(max(value, slider.min), slider.max)
 
-    def set(self, **values: object) -> None:
-        """Set several controls and update once; ``tau`` is applied last, after the bound has followed the others."""
+    def _tau_limits(self, name: str) -> tuple[float, float]:
+        """The tau slider's range tau*/500 .. 1.6 tau* for diffusivity ``name``."""
+        bound = stability_bound(diffusivity(name, self.contrast), self.operator)
+        return bound / 500, 1.6 * bound
+
+    def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
+        """tau may range over tau*/500 .. 1.6 tau* for the pending diffusivity."""
+        return self._tau_limits(pending["diffusivity"]) if name == "tau" else None
+
+    def apply(self, values: dict[str, object]) -> None:
+        """Set the controls; ``tau`` last, after the slider's range has followed the bound of the others."""
         tau = values.pop("tau", None)
-        with self.holding():
-            for name, value in values.items():
-                self.controls[name].value = value
+        super().apply(values)
         if self.bound != self._slider_bound:
             self._rescale_tau_slider()
         if tau is not None:
-            with self.holding():
-                self.controls["tau"].value = tau
-        self.update()
+            super().apply({"tau": tau})
 
     def recompute(self) -> None:
         if self.bound != self._slider_bound:

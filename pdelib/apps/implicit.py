@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from .._checks import check_int, check_positive
+from .._checks import check_int, check_real
 from ..diffusivities import diffusivity
 from ..operators import DerivativeOperator
 from ..plots import COLORS
@@ -23,6 +23,9 @@ from ..schemes.implicit import (
 from ..signals import noisy_step
 from .base import (
     App,
+    check_app_noise,
+    check_app_size,
+    check_option,
     finite_or_gap,
     nice_ceiling,
 )
@@ -47,6 +50,10 @@ class ImplicitApp(App):
     bold, the theoretical factor dotted, a divergence marked with a cross); and the step: u^k, the exact
     u^{k+1} and the selected solver's result after l iterations (a diverged result is divided by its
     maximum, with the scale in red in the title). Recomputing costs two iterations of l steps on N points.
+
+    Arguments: ``size`` N in [8, 4096], ``noise`` in [0, 10], ``seed`` >= 0, ``tau`` in [0.01, 100], ``iterations``
+    in [1, 300], ``solver`` one of ``SOLVERS``' values. Wrong values raise a TypeError or ValueError naming
+    the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
     figure_size = (12.0, 7.4)
@@ -61,14 +68,11 @@ class ImplicitApp(App):
 
     def __init__(self, size: int = 64, noise: float = 0.05, seed: int = 0, tau: float = 0.2,
                  iterations: int = 60, solver: str = "fixed-point") -> None:
-        check_positive(tau, "tau")
-        if not self.TAU_LIMITS[0] <= tau <= self.TAU_LIMITS[1]:
-            raise ValueError(f"tau must lie in [{self.TAU_LIMITS[0]:g}, {self.TAU_LIMITS[1]:g}], got {tau}")
-        if check_int(iterations, "iterations", 1) > self.MAX_ITERATIONS:
-            raise ValueError(f"iterations must be at most {self.MAX_ITERATIONS}, got {iterations}")
-        if solver not in self.SOLVERS.values():
-            raise ValueError(f"solver must be one of {', '.join(map(repr, self.SOLVERS.values()))}; got {solver!r}")
-        self.signal = noisy_step(size, noise=noise, seed=seed)
+        size = check_app_size(size)
+        tau = check_real(tau, "tau", *self.TAU_LIMITS)
+        iterations = check_int(iterations, "iterations", 1, self.MAX_ITERATIONS)
+        solver = check_option(solver, "solver", self.SOLVERS)
+        self.signal = noisy_step(size, noise=check_app_noise(noise), seed=seed)
         self.x = np.arange(size)
         self.operator = DerivativeOperator(1, size)
         self.linear = diffusivity("linear")

@@ -26,6 +26,7 @@ from ..schemes.multigrid import (
 )
 from .base import (
     App,
+    check_option,
     counted,
 )
 
@@ -98,21 +99,16 @@ class MultigridApp(App):
 
     def __init__(self, size: int = 255, depth: int | None = None, smoothing: tuple[int, int] = (2, 1),
                  smoother: str = "jacobi", cycle: str = "V", problem: str = "poisson", seed: int = 0) -> None:
-        if isinstance(size, bool) or size not in self.SIZES:
-            raise ValueError(f"size must be one of {', '.join(map(str, self.SIZES))} (N = 2^J - 1), got {size!r}")
+        size = check_option(size, "size", self.SIZES)
         deepest = max_depth(size)
         if depth is None:
             depth = deepest
-        if check_int(depth, "depth", 1) > deepest:
-            raise ValueError(f"depth must be between 1 and {deepest} (max_depth({size})) for size {size}, got {depth}")
-        smoothing = tuple(smoothing) if isinstance(smoothing, (tuple, list)) else smoothing
-        if smoothing not in self.SMOOTHINGS:
-            raise ValueError(f"smoothing must be one of {', '.join(map(str, self.SMOOTHINGS))} "
-                             f"(pre- and post-smoothing sweeps nu_1, nu_2), got {smoothing!r}")
+        depth = check_int(depth, "depth", 1, deepest)
+        smoothing = check_option(smoothing, "smoothing", self.SMOOTHINGS)
         check_choice(smoother, "smoother", SMOOTHERS)
         check_choice(cycle, "cycle", CYCLES)
         check_choice(problem, "problem", PROBLEMS)
-        self.seed = check_int(seed, "seed", 0)
+        self.seed = check_int(seed, "seed", 0, 2**63 - 1)
         self.max_levels = max_depth(max(self.SIZES))
         self._solvers: OrderedDict = OrderedDict()
         self._initial_errors: dict[int, np.ndarray] = {}
@@ -223,16 +219,18 @@ class MultigridApp(App):
 
     # -- computing ------------------------------------------------------------------------------------
 
-    def set(self, **values: object) -> None:
-        """Set several controls and update once; ``size`` is applied first, so that ``depth`` may use its range."""
+    def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
+        """depth may range over 1 .. max_depth(N) for the pending size N."""
+        return (1, max_depth(pending["size"])) if name == "depth" else None
+
+    def apply(self, values: dict[str, object]) -> None:
+        """Set the controls; ``size`` first, so that ``depth`` may use its range."""
         size = values.pop("size", None)
         with self.holding():
             if size is not None:
                 self.controls["size"].value = size
                 self._follow_size()
-            for name, value in values.items():
-                self.controls[name].value = value
-        self.update()
+            super().apply(values)
 
     def _follow_size(self) -> None:
         """The depth slider spans 1 .. max_depth(N); a depth at the old maximum moves to the new one."""

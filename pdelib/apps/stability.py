@@ -42,6 +42,7 @@ class StabilityApp(App):
     GROWTH_TOLERANCE = 1e-5
 
     def __init__(self, models: dict, data, signals: int = 4, seed: int = 0) -> None:
+        from ..denoising import DenoisingData
         from ..nets.denoisers import Denoiser, guaranteed_scale
 
         if not isinstance(models, dict) or not models:
@@ -49,6 +50,8 @@ class StabilityApp(App):
         for label, model in models.items():
             if not isinstance(model, Denoiser):
                 raise TypeError(f"models[{label!r}] must be a Denoiser, got {type(model).__name__}")
+        if not isinstance(data, DenoisingData):
+            raise TypeError(f"data must be a DenoisingData from pdelib.denoising.make_denoising_data, got {type(data).__name__}")
         self.models = models
         #: label -> the largest s the stability theorem covers (symmetric networks only).
         self.guaranteed_scales = {label: guaranteed_scale(model) for label, model in models.items() if model.symmetric}
@@ -56,7 +59,7 @@ class StabilityApp(App):
         if signals > len(data.test):
             raise ValueError(f"signals must be at most {len(data.test)} (the test split), got {signals}")
         clean, noisy = data.test.clean[:signals], data.test.noisy[:signals]
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_int(seed, "seed", 0, 2**63 - 1))
         self.clean = {"test": clean, "amplitude": 10 * clean, "noise": clean}
         self.inputs = {"test": noisy, "amplitude": 10 * noisy, "noise": clean + 0.3 * rng.standard_normal(clean.shape)}
         self.x = np.arange(clean.shape[1])

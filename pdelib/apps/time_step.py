@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from .._checks import check_real
 from ..diffusivities import diffusivity
 from ..operators import DerivativeOperator
 from ..schemes.explicit import Evolution, ExplicitScheme, stability_bound
@@ -13,7 +14,15 @@ from ..signals import noisy_step
 from .base import (
     DIFFUSIVITY_LABELS,
     App,
+    check_app_contrast,
+    check_app_noise,
+    check_app_size,
+    check_app_steps,
+    check_option,
 )
+
+#: Orders offered by the ``order`` control.
+ORDERS = {"n = 1": 1, "n = 2": 2}
 
 
 class TimeStepApp(App):
@@ -23,23 +32,33 @@ class TimeStepApp(App):
     it runs ``steps`` explicit steps u^{k+1} = u^k - tau D^T Phi(D u^k) and shows
     the signal, ||u^k||_2 and TV(u^k) against k, and where tau sits relative to
     tau* = 2 / (L ||D||^2). A blow-up is marked, never hidden.
+
+    Arguments: ``size`` N in [8, 4096], ``steps`` in [1, 10^5] (steps N <= 10^8), ``contrast`` lambda in
+    [0.001, 1000], ``noise`` in [0, 10], ``seed`` >= 0, ``diffusivity_name`` one of ``pdelib.DIFFUSIVITIES``,
+    ``order`` 1 or 2, ``tau`` in [0, 1.6 tau*] (the slider's range). Wrong values raise a TypeError or
+    ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
     figure_size = (11.0, 6.2)
 
     def __init__(self, size: int = 256, steps: int = 500, contrast: float = 0.1, noise: float = 0.01,
                  seed: int = 0, tau: float = 0.45, diffusivity_name: str = "linear", order: int = 1) -> None:
-        self.steps = steps
-        self.contrast = contrast
-        self.signal = noisy_step(size, noise=noise, seed=seed)
+        size = check_app_size(size)
+        self.steps = check_app_steps(steps, "steps", size)
+        self.contrast = check_app_contrast(contrast)
+        self.signal = noisy_step(size, noise=check_app_noise(noise), seed=seed)
         self.x = np.arange(size)
         self._slider_bound = None
+        diffusivity_name = check_option(diffusivity_name, "diffusivity_name", DIFFUSIVITY_LABELS)
+        order = check_option(order, "order", ORDERS)
+        tau = check_real(tau, "tau", *self._tau_limits(diffusivity_name, order))
         controls = {
-            "tau": widgets.FloatSlider(value=tau, min=0.0, max=1.0, step=0.001, description="τ",
+            "tau": widgets.FloatSlider(value=tau, min=0.0, max=self._tau_limits(diffusivity_name, order)[1], step=0.001,
+                                       description="τ",
                                        readout_format=".4f", layout=widgets.Layout(width="420px")),
             "diffusivity": widgets.Dropdown(options=DIFFUSIVITY_LABELS, value=diffusivity_name,
                                             description="diffusivity"),
-            "order": widgets.ToggleButtons(options=[("n = 1", 1), ("n = 2", 2)], value=order,
+            "order": widgets.ToggleButtons(options=list(ORDERS.items()), value=order,
                                            description="order"),
         }
         super().__init__(controls)
@@ -74,12 +93,23 @@ class TimeStepApp(App):
             slider.step = bound / 500
             slider.value = min(ratio * bound, slider.max)
 
-    def set(self, **values: object) -> None:
-        """Set controls and update; ``tau`` is applied last, after the bound has followed the others."""
+    def _tau_limits(self, name: str, order: int) -> tuple[float, float]:
+        """The tau slider's range 0 .. 1.6 tau* for diffusivity ``name`` and order n."""
+        bound = stability_bound(diffusivity(name, self.contrast), DerivativeOperator(order, self.signal.size))
+        return 0.0, 1.6 * bound
+
+    def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
+        """tau may range over 0 .. 1.6 tau* for the pending diffusivity and order."""
+        return self._tau_limits(pending["diffusivity"], pending["order"]) if name == "tau" else None
+
+    def apply(self, values: dict[str, object]) -> None:
+        """Set the controls; ``tau`` last, after the slider's range has followed the bound of the others."""
         tau = values.pop("tau", None)
-        super().set(**values)
+        super().apply(values)
+        if self.bound != self._slider_bound:
+            self._rescale_tau_slider()
         if tau is not None:
-            super().set(tau=tau)
+            super().apply({"tau": tau})
 
     def recompute(self) -> None:
         if self.bound != self._slider_bound:

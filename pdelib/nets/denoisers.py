@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import check_int, check_positive
+from .._checks import MAX_BLOCKS, MAX_CHANNELS, check_int, check_positive
 from .resnet import DiffusionBlock, StandardResidualBlock, parameter_count
 from .sector_activation import SectorActivation, SectorFlux
 
@@ -179,16 +179,21 @@ class Denoiser(nn.Module):
         return x + self.readout(h)
 
 
+#: Largest kernel size of a denoiser's convolutions.
+MAX_KERNEL_SIZE = 65
+
+
 def _check_sizes(channels: object, blocks: object, kernel_size: object) -> tuple[int, int, int]:
-    channels, blocks = check_int(channels, "channels", 1), check_int(blocks, "blocks", 1)
-    kernel_size = check_int(kernel_size, "kernel_size", 3)
+    channels = check_int(channels, "channels", 1, MAX_CHANNELS)
+    blocks = check_int(blocks, "blocks", 1, MAX_BLOCKS)
+    kernel_size = check_int(kernel_size, "kernel_size", 3, MAX_KERNEL_SIZE)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd (zero padding k // 2 keeps the length), got {kernel_size}")
     return channels, blocks, kernel_size
 
 
 def _check_seed(seed: object) -> int:
-    return check_int(seed, "seed", 0)
+    return check_int(seed, "seed", 0, 2**63 - 1)
 
 
 def standard_resnet(
@@ -326,8 +331,9 @@ def run_blocks(
         x + R(h^K), the denoised signals of this configuration.
     """
     model = _check_denoiser(model)
-    repeat_blocks = check_int(repeat_blocks, "repeat_blocks", 1)
-    residual_scale = check_positive(residual_scale, "residual_scale")
+    repeat_blocks = check_int(repeat_blocks, "repeat_blocks", 1, MAX_BLOCKS // len(model.blocks),
+                              advice=f"the run has at most {MAX_BLOCKS} blocks in all")
+    residual_scale = check_positive(residual_scale, "residual_scale", 1e6)
     with torch.no_grad():
         batch = _as_batch(x, model)
         h = model.lift(batch)

@@ -20,7 +20,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import check_int, check_positive
+from .._checks import (
+    MAX_BLOCKS,
+    MAX_CYCLE_LENGTH,
+    check_bool,
+    check_int,
+    check_positive,
+)
 from ..fluxes import Flux
 from ..operators import DerivativeOperator
 from ..schemes.fsi import FSIScheme, fsi_weights
@@ -85,8 +91,8 @@ class FSINetwork(nn.Module):
     def __init__(self, blocks: Iterable[DiffusionBlock], cycle_length: int, trainable_weights: bool = False) -> None:
         super().__init__()
         blocks = list(DiffusionNetwork(blocks).blocks)  # same checks as the plain network
-        self.cycle_length = check_int(cycle_length, "cycle_length", 1)
-        self.trainable_weights = bool(trainable_weights)
+        self.cycle_length = check_int(cycle_length, "cycle_length", 1, MAX_CYCLE_LENGTH)
+        self.trainable_weights = check_bool(trainable_weights, "trainable_weights")
         if len(blocks) % self.cycle_length:
             raise ValueError(
                 f"the number of blocks ({len(blocks)}) must be a multiple of cycle_length = {self.cycle_length}"
@@ -111,8 +117,9 @@ class FSINetwork(nn.Module):
         Each of the M n layers starts from the stencil of D (its own trainable weight) and the flux
         Phi(s) = g(s^2) s; the result equals :meth:`pdelib.schemes.fsi.FSIScheme.evolve` (to rounding).
         """
-        cycle_length = check_int(cycle_length, "cycle_length", 1)
-        cycles = check_int(cycles, "cycles", 1)
+        cycle_length = check_int(cycle_length, "cycle_length", 1, MAX_BLOCKS)
+        cycles = check_int(cycles, "cycles", 1, MAX_BLOCKS // cycle_length,
+                           advice=f"the network has at most {MAX_BLOCKS} layers, cycles times cycle_length")
         depth = cycle_length * cycles
         return cls((DiffusionBlock.from_scheme(diffusivity, operator, tau, dtype) for _ in range(depth)), cycle_length)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._checks import check_int
+from .._checks import check_steps
 from ..fluxes import Flux, check_flux
 from ..operators import DerivativeOperator, check_operator
 from .resnet import DiffusionBlock
@@ -28,7 +28,8 @@ class RecurrentDiffusionNetwork(nn.Module):
     block : DiffusionBlock
         The shared block: its ``derivative`` (K P), ``activation`` (Phi), ``divergence`` (P^T K^T) and ``tau``.
     iterations : int
-        Number L >= 1 of recurrent iterations (the unrolled depth; the parameter count stays that of one block).
+        Number L >= 1 of recurrent iterations (the unrolled depth; the parameter count stays that of one block);
+        at most 10^7 and L N channels <= 10^9.
 
     Examples
     --------
@@ -44,7 +45,7 @@ class RecurrentDiffusionNetwork(nn.Module):
         if not isinstance(block, DiffusionBlock):
             raise TypeError(f"block must be a pdelib DiffusionBlock, got {type(block).__name__}")
         self.block = block
-        self.iterations = check_int(iterations, "iterations", 1)
+        self.iterations = check_steps(iterations, "iterations", block.size * block.channels, minimum=1)
 
     @classmethod
     def from_scheme(
@@ -61,7 +62,6 @@ class RecurrentDiffusionNetwork(nn.Module):
         """
         check_flux(diffusivity)
         check_operator(operator)
-        iterations = check_int(iterations, "iterations", 1)
         return cls(DiffusionBlock.from_scheme(diffusivity, operator, tau, dtype), iterations)
 
     def extra_repr(self) -> str:

@@ -16,9 +16,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import check_choice, check_int, check_positive
+from .._checks import (
+    MAX_BLOCKS,
+    MAX_CHANNELS,
+    check_choice,
+    check_int,
+    check_items,
+    check_positive,
+    check_size,
+)
 from ..fluxes import Flux, check_flux
-from ..operators import BOUNDARIES, DerivativeOperator, check_operator
+from ..operators import BOUNDARIES, MAX_ORDER, DerivativeOperator, check_operator
 
 
 def _check_dtype(dtype: object) -> torch.dtype:
@@ -120,14 +128,14 @@ class DiffusionBlock(nn.Module):
         dtype: torch.dtype = torch.float64,
     ) -> None:
         super().__init__()
-        self.channels = check_int(channels, "channels", 1)
-        self.kernel_size = check_int(kernel_size, "kernel_size", 2)
+        self.channels = check_int(channels, "channels", 1, MAX_CHANNELS)
+        self.kernel_size = check_int(kernel_size, "kernel_size", 2, MAX_ORDER + 1)
         tau = check_positive(tau, "tau")
-        self.size = check_int(size, "size", 2)
+        self.size = check_size(size)
         if self.size < self.kernel_size:
             raise ValueError(f"size must be at least kernel_size = {self.kernel_size}, got {self.size}")
         self.boundary = check_choice(boundary, "boundary", BOUNDARIES)
-        self.in_channels = check_int(in_channels, "in_channels", 1)
+        self.in_channels = check_int(in_channels, "in_channels", 1, MAX_CHANNELS)
         dtype = _check_dtype(dtype)
         if not isinstance(activation, nn.Module):
             if not callable(activation) and not isinstance(activation, Flux):
@@ -303,15 +311,13 @@ class DiffusionNetwork(nn.Module):
     Parameters
     ----------
     blocks : iterable of DiffusionBlock
-        At least one block; all must act on the same signals (equal ``in_channels`` and ``size``).
+        1 to 10^4 blocks; all must act on the same signals (equal ``in_channels`` and ``size``).
         Each block may have its own weight and tau; the network is stable if every block is.
     """
 
     def __init__(self, blocks: Iterable[DiffusionBlock]) -> None:
         super().__init__()
-        blocks = list(blocks)
-        if not blocks:
-            raise ValueError("blocks must hold at least one DiffusionBlock, got none")
+        blocks = check_items(blocks, "blocks", "DiffusionBlocks")
         for index, block in enumerate(blocks):
             if not isinstance(block, DiffusionBlock):
                 raise TypeError(f"blocks must hold DiffusionBlocks, got {type(block).__name__} at index {index}")
@@ -333,9 +339,9 @@ class DiffusionNetwork(nn.Module):
     ) -> DiffusionNetwork:
         """``steps`` explicit steps u^{k+1} = u^k - tau D^T Phi(D u^k) as ``steps`` independent blocks.
 
-        Each block starts from the stencil of D and has its own trainable weight.
+        Each block starts from the stencil of D and has its own trainable weight; 1 <= steps <= 10^4.
         """
-        steps = check_int(steps, "steps", 1)
+        steps = check_int(steps, "steps", 1, MAX_BLOCKS, advice="a deeper network is several networks in a row")
         return cls(DiffusionBlock.from_scheme(diffusivity, operator, tau, dtype) for _ in range(steps))
 
     def extra_repr(self) -> str:

@@ -21,6 +21,9 @@ from torch import nn
 from .._checks import check_int, check_positive
 from ..denoising import DenoisingData, DenoisingSplit, mse, psnr
 
+#: Largest number of epochs and batch size of one :func:`train` call.
+MAX_EPOCHS, MAX_BATCH_SIZE = 10**4, 2**16
+
 #: progress callback: called after each epoch with (epoch, epochs, train loss, validation loss).
 ProgressCallback = Callable[[int, int, float, float], None]
 
@@ -172,10 +175,10 @@ def train(
     dtype = _model_dtype(model)
     if not isinstance(data, DenoisingData):
         raise TypeError(f"data must be a DenoisingData from make_denoising_data, got {type(data).__name__}")
-    epochs = check_int(epochs, "epochs", 1)
-    batch_size = check_int(batch_size, "batch_size", 1)
-    learning_rate = check_positive(learning_rate, "learning_rate")
-    generator = torch.Generator().manual_seed(check_int(seed, "seed", 0))
+    epochs = check_int(epochs, "epochs", 1, MAX_EPOCHS, advice="continue training with another call")
+    batch_size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+    learning_rate = check_positive(learning_rate, "learning_rate", 1e3)
+    generator = torch.Generator().manual_seed(check_int(seed, "seed", 0, 2**63 - 1))
     device = resolve_device(device)
     show, clear = _progress_display(progress)
 

@@ -19,9 +19,11 @@ from .._checks import (
     check_nonnegative,
     check_positive,
     check_signal,
+    check_steps,
+    check_time_ratio,
 )
 from ..fluxes import Flux, check_flux
-from ..measures import euclidean_norm, total_variation
+from ..measures import _norm, _total_variation
 from ..operators import DerivativeOperator, check_operator
 
 #: Block length for evaluating the flux: 32768 float64 = 256 KiB stays in cache (measured best at N = 2^20).
@@ -29,6 +31,8 @@ _BLOCK = 32768
 
 #: Default blow-up threshold: ||u^k|| larger than this many times ||u^0||.
 GROWTH_LIMIT = 1e6
+#: Largest number of values (states times grid points) an evolution stores (``record_every``): 256 MiB.
+MAX_STORED = 2**25
 
 
 def stability_bound(diffusivity: Flux, operator: DerivativeOperator, simple: bool = False) -> float:
@@ -158,7 +162,9 @@ class ExplicitScheme:
         u -= self.operator._apply_transpose_unchecked(s, self._divergence)
 
     def advance(self, u: np.ndarray, steps: int) -> np.ndarray:
-        """Overwrite ``u`` (float64, length N) with u^{k+steps}: the fast loop, no measurements, no blow-up check."""
+        """Overwrite ``u`` (float64, length N) with u^{k+steps}: the fast loop, no measurements, no blow-up check.
+
+        At most 10^7 steps and steps N <= 10^9 point-updates per call; call again to continue."""
         return advance_inplace(self.step_inplace, u, steps, self.operator.size)
 
     def step(self, u: np.ndarray) -> np.ndarray:
@@ -185,9 +191,10 @@ class ExplicitScheme:
         u0 : array of shape (N,)
             Initial signal (finite).
         steps : int
-            Number of steps K >= 0 (diffusion time K tau).
+            Number of steps K >= 0 (diffusion time K tau); at most 10^7 and K N <= 10^9 per call.
         record_every : int, optional
-            Also store every ``record_every``-th state (default: only u^0 and the last).
+            Also store every ``record_every``-th state (default: only u^0 and the last); at most 2^25
+            values are stored, (K / record_every + 2) N <= 2^25.
         growth_limit : float, default 1e6
             Blow-up threshold relative to ||u^0||.
         """
@@ -198,7 +205,7 @@ def advance_inplace(step_inplace: Callable[[np.ndarray], None], u: np.ndarray, s
     """Apply ``step_inplace`` ``steps`` times to the float64 array u of length ``size``: the fast loop of
     every scheme's ``advance`` (no measurements, no blow-up check, no floating-point warnings)."""
     check_inplace_signal(u, size)
-    steps = check_int(steps, "steps", 0)
+    steps = check_steps(steps, "steps", size)
     with np.errstate(all="ignore"):
         for _ in range(steps):
             step_inplace(u)
@@ -218,14 +225,19 @@ def record_evolution(
     and stopping early at a blow-up (non-finite values or ||u^k|| > growth_limit ||u^0||): the ``evolve``
     of the explicit and the semi-implicit scheme. ``record_every`` also stores every such state."""
     u = check_signal(u0, "u0", size).copy()
-    steps = check_int(steps, "steps", 0)
+    steps = check_steps(steps, "steps", size)
     if record_every is not None:
         record_every = check_int(record_every, "record_every", 1)
+        if (steps // record_every + 2) * size > MAX_STORED:
+            raise ValueError(
+                f"record_every must be at least {-(-steps * size // (MAX_STORED - 2 * size))} for {steps} steps of "
+                f"{size} points: at most {MAX_STORED} stored values per evolution, got {record_every}"
+            )
     growth_limit = check_positive(growth_limit, "growth_limit")
     norms = np.empty(steps + 1)
     variations = np.empty(steps + 1)
-    norms[0] = initial = euclidean_norm(u)
-    variations[0] = total_variation(u)
+    norms[0] = initial = _norm(u)
+    variations[0] = _total_variation(u)
     recorded_steps, states = [0], [u.copy()]
     blowup = None
     k = 0
@@ -233,8 +245,8 @@ def record_evolution(
         while k < steps:
             step_inplace(u)
             k += 1
-            norms[k] = norm = euclidean_norm(u)
-            variations[k] = total_variation(u)
+            norms[k] = norm = _norm(u)
+            variations[k] = _total_variation(u)
             if not np.isfinite(norm) or norm > growth_limit * initial:
                 blowup = BlowUp(step=k, norm=float(norm), growth=float(norm / initial))
                 break
@@ -282,11 +294,18 @@ def diffuse(
     """Evolve u^0 to diffusion time T with the fewest stable explicit steps.
 
     Uses K = ceil(T / tau*) steps of tau = T / K <= tau* = 2 / (L ||D||^2). With ``max_steps``
-    only min(K, max_steps) steps are run (``Evolution.time`` then tells the time reached).
+    only min(K, max_steps) steps are run (``Evolution.time`` then tells the time reached). The steps run
+    are limited as in :meth:`ExplicitScheme.evolve` (at most 10^7, K N <= 10^9): beyond, pass ``max_steps``
+    and continue from ``Evolution.final``, or reach T in far fewer steps with :func:`pdelib.fsi_to_time`.
     """
+    bound = stability_bound(diffusivity, operator)
     time = check_nonnegative(time, "time")
-    steps = math.ceil(time / stability_bound(diffusivity, operator))
-    tau = time / steps if steps else stability_bound(diffusivity, operator)
+    check_time_ratio(time, bound)
     if max_steps is not None:
-        steps = min(steps, check_int(max_steps, "max_steps", 0))
+        max_steps = check_int(max_steps, "max_steps", 0)
+    steps = math.ceil(time / bound)
+    tau = time / steps if steps else bound
+    if max_steps is not None:
+        steps = min(steps, max_steps)
+    check_steps(steps, "time: the explicit steps K = ceil(T / tau*)", operator.size)
     return ExplicitScheme(tau, diffusivity, operator).evolve(u0, steps)

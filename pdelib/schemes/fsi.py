@@ -27,11 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import (
+    MAX_CYCLE_LENGTH,
+    MAX_STEPS,
     check_choice,
     check_inplace_signal,
     check_int,
     check_positive,
+    check_real,
     check_signal,
+    check_steps,
+    check_time_ratio,
+    check_values,
 )
 from ..fluxes import Flux, check_flux
 from ..operators import DerivativeOperator, check_operator
@@ -45,6 +51,8 @@ from .explicit import (
 
 #: Methods compared by :func:`steps_to_accuracy`.
 METHODS = ("fsi", "explicit", "semi-implicit")
+#: Smallest tolerance of :func:`steps_to_accuracy`.
+MIN_TOLERANCE = 1e-10
 
 
 def fsi_weights(cycle_length: int) -> np.ndarray:
@@ -55,16 +63,21 @@ def fsi_weights(cycle_length: int) -> np.ndarray:
     Parameters
     ----------
     cycle_length : int
-        Cycle length n >= 1.
+        Cycle length n in [1, 10^5].
     """
-    k = np.arange(check_int(cycle_length, "cycle_length", 1))
+    k = np.arange(_check_cycle_length(cycle_length))
     return (4.0 * k + 2.0) / (2.0 * k + 3.0)
+
+
+def _check_cycle_length(cycle_length: object) -> int:
+    return check_int(cycle_length, "cycle_length", 1, MAX_CYCLE_LENGTH,
+                     advice="use more cycles (plan_fsi(..., cycles=M)) instead of longer ones")
 
 
 def cycle_time(tau: float, cycle_length: int) -> float:
     """Diffusion time T_cycle = tau (n^2 + n) / 3 reached by one FSI cycle of n steps of size tau (chapter 04)."""
     tau = check_positive(tau, "tau")
-    n = check_int(cycle_length, "cycle_length", 1)
+    n = _check_cycle_length(cycle_length)
     return tau * (n * n + n) / 3.0
 
 
@@ -76,7 +89,7 @@ def fed_step_sizes(tau: float, cycle_length: int) -> np.ndarray:
     Example: tau = 0.5, n = 5 gives 0.2552, 0.3021, 0.4377, 0.8553, 3.1497 (sum 5.0).
     """
     tau = check_positive(tau, "tau")
-    n = check_int(cycle_length, "cycle_length", 1)
+    n = _check_cycle_length(cycle_length)
     i = np.arange(n)
     return tau / (2.0 * np.cos(np.pi * (2 * i + 1) / (4 * n + 2)) ** 2)
 
@@ -160,7 +173,7 @@ class FSIScheme:
     tau : float
         Step size tau > 0 of the inner explicit steps; stable for tau <= :func:`pdelib.stability_bound`.
     cycle_length : int
-        Number n >= 1 of steps per cycle (n = 1 is the plain explicit scheme with step 2 tau / 3).
+        Number n in [1, 10^5] of steps per cycle (n = 1 is the plain explicit scheme with step 2 tau / 3).
     diffusivity : Flux
         g, with flux Phi(s) = g(s^2) s.
     operator : DerivativeOperator
@@ -177,7 +190,7 @@ class FSIScheme:
 
     def __init__(self, tau: float, cycle_length: int, diffusivity: Flux, operator: DerivativeOperator) -> None:
         self.tau = check_positive(tau, "tau")
-        self.cycle_length = check_int(cycle_length, "cycle_length", 1)
+        self.cycle_length = _check_cycle_length(cycle_length)
         self.explicit = ExplicitScheme(self.tau, diffusivity, operator)
         self.diffusivity = diffusivity
         self.operator = operator
@@ -223,10 +236,11 @@ class FSIScheme:
     def advance(self, u: np.ndarray, cycles: int) -> np.ndarray:
         """Overwrite ``u`` (float64, length N) with the state after ``cycles`` cycles.
 
-        The fast loop: no measurements, no blow-up check.
+        The fast loop: no measurements, no blow-up check. At most 10^7 explicit steps (cycles n) and
+        10^9 point-updates per call; call again to continue.
         """
         check_inplace_signal(u, self.operator.size)
-        cycles = check_int(cycles, "cycles", 0)
+        cycles = check_steps(cycles, "cycles", self.operator.size, per_step=self.cycle_length)
         with np.errstate(all="ignore"):
             for _ in range(cycles):
                 self._cycle_inplace(u)
@@ -256,13 +270,14 @@ class FSIScheme:
         u0 : array of shape (N,)
             Initial signal (finite).
         cycles : int
-            Number M >= 0 of cycles (M n explicit steps, diffusion time M tau (n^2 + n) / 3).
+            Number M >= 0 of cycles (M n explicit steps, diffusion time M tau (n^2 + n) / 3); at most
+            10^7 explicit steps and 10^9 point-updates per call.
         record_every : int, optional
             Also store the state at the end of every ``record_every``-th cycle (default: only u^0 and the last).
         growth_limit : float, default 1e6
             Blow-up threshold relative to ||u^0||.
         """
-        cycles = check_int(cycles, "cycles", 0)
+        cycles = check_steps(cycles, "cycles", self.operator.size, per_step=self.cycle_length)
         if record_every is not None:
             record_every = check_int(record_every, "record_every", 1)
         n, previous, work = self.cycle_length, self._previous, self._work
@@ -315,11 +330,11 @@ def plan_fsi(time: float, tau_max: float, cycles: int = 1) -> FSIPlan:
     Parameters
     ----------
     time : float
-        Stopping time T > 0.
+        Stopping time T > 0, at most 10^9 tau_max.
     tau_max : float
         Largest allowed step, usually the stability bound 2 / (L ||D||^2).
     cycles : int, default 1
-        Number M >= 1 of cycles. More cycles cost more steps but re-evaluate the nonlinearity
+        Number M in [1, 10^7] of cycles; the cycle length n must stay <= 10^5. More cycles cost more steps but re-evaluate the nonlinearity
         at more points in time, which makes nonlinear problems more accurate.
 
     Examples
@@ -329,8 +344,14 @@ def plan_fsi(time: float, tau_max: float, cycles: int = 1) -> FSIPlan:
     """
     time = check_positive(time, "time")
     tau_max = check_positive(tau_max, "tau_max")
-    cycles = check_int(cycles, "cycles", 1)
+    check_time_ratio(time, tau_max, "tau_max")
+    cycles = check_int(cycles, "cycles", 1, MAX_STEPS)
     per_cycle = 3.0 * time / cycles  # tau (n^2 + n) must equal this
+    if per_cycle / tau_max > MAX_CYCLE_LENGTH * (MAX_CYCLE_LENGTH + 1):
+        raise ValueError(
+            f"cycles must be at least {math.ceil(3.0 * time / (tau_max * MAX_CYCLE_LENGTH * (MAX_CYCLE_LENGTH + 1)))} "
+            f"to reach T = {time:g} with steps <= {tau_max:g}: a cycle has at most {MAX_CYCLE_LENGTH} steps, got {cycles}"
+        )
     n = max(1, math.ceil(-0.5 + math.sqrt(0.25 + per_cycle / tau_max)))
     while per_cycle / (n * n + n) > tau_max:  # rounding in the square root: never exceed tau_max
         n += 1
@@ -392,17 +413,21 @@ def reference_solution(
     ----------
     u0 : array of shape (N,)
     time : float
-        Stopping time T > 0.
+        Stopping time T > 0; the K steps are limited as in :meth:`pdelib.ExplicitScheme.advance`
+        (K <= 10^7, K N <= 10^9), e.g. T <= 250 000 for tau* = 0.5 and the default refinement.
     diffusivity, operator
         g and D.
     refinement : int, default 20
-        How many times smaller than the stability bound the steps are (>= 1).
+        How many times smaller than the stability bound the steps are, in [1, 10^4].
     """
     check_flux(diffusivity)
     u = check_signal(u0, "u0", check_operator(operator).size).copy()
     time = check_positive(time, "time")
-    refinement = check_int(refinement, "refinement", 1)
-    steps = math.ceil(refinement * time / stability_bound(diffusivity, operator))
+    refinement = check_int(refinement, "refinement", 1, 10**4)
+    bound = stability_bound(diffusivity, operator)
+    check_time_ratio(time, bound / refinement, "the reference's step tau* / refinement")
+    steps = check_steps(math.ceil(refinement * time / bound), "time: the reference's steps ceil(refinement T / tau*)",
+                        u.size)
     return ExplicitScheme(time / steps, diffusivity, operator).advance(u, steps)
 
 
@@ -413,9 +438,11 @@ def relative_max_error(u: np.ndarray, reference: np.ndarray, u0: np.ndarray) -> 
     error at an edge. An error of 1e-2 is 1 % of the grey-value range of u^0. A ``u`` with non-finite
     values (a blown-up run) has error inf.
     """
+    u0 = check_signal(u0, "u0")
     reference = check_signal(reference, "reference")
-    u0 = check_signal(u0, "u0", reference.size)
-    u = np.asarray(u, dtype=float)
+    if reference.size != u0.size:
+        raise ValueError(f"reference and u0 must have the same length, got {reference.size} and {u0.size}")
+    u = check_values(u, "u")
     if u.shape != reference.shape:
         raise ValueError(f"u must have the shape of reference, {reference.shape}, got {u.shape}")
     contrast = float(u0.max() - u0.min())
@@ -486,19 +513,23 @@ def steps_to_accuracy(
     diffusivity, operator
         g and D.
     tolerance : float
-        Largest accepted error > 0, e.g. 1e-2.
+        Largest accepted error, e.g. 1e-2, in [1e-10, 1e10] (rounding and the reference limit the attainable
+        accuracy long before 1e-10).
     method : {"fsi", "explicit", "semi-implicit"}, default "fsi"
     reference : array of shape (N,), optional
         u(T) if already computed; pass it when comparing both methods.
     max_steps : int, default 10**6
-        Give up (ValueError) if the error is still too large with more explicit steps than this.
+        Give up (ValueError) if the error is still too large with more explicit steps than this; at most
+        10^7 and max_steps N <= 10^9. The search runs at most about 4 max_steps steps in all.
     """
     check_flux(diffusivity)
     u0 = check_signal(u0, "u0", check_operator(operator).size)
     time = check_positive(time, "time")
-    tolerance = check_positive(tolerance, "tolerance")
+    tolerance = check_real(tolerance, "tolerance", MIN_TOLERANCE, 1e10,
+                           advice="an error of 1 is the whole contrast of u0")
     method = check_choice(method, "method", METHODS)
-    max_steps = check_int(max_steps, "max_steps", 1)
+    max_steps = check_steps(max_steps, "max_steps", u0.size, minimum=1)
+    check_time_ratio(time, stability_bound(diffusivity, operator))
     if reference is None:
         reference = reference_solution(u0, time, diffusivity, operator)
     reference = check_signal(reference, "reference", u0.size)

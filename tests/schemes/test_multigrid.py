@@ -298,7 +298,7 @@ def test_dense_coarsest_solve_is_bounded():
         ({"size": 7, "smoother": "red-black", "omega": 0.5}, ValueError, r"omega applies to the weighted Jacobi"),
         ({"size": 7, "pre": -1}, ValueError, r"pre must be an integer >= 0"),
         ({"size": 7, "pre": 0, "post": 0}, ValueError, r"must not both be 0"),
-        ({"size": 7, "spacing": 0.0}, ValueError, r"spacing must be a finite real number > 0"),
+        ({"size": 7, "spacing": 0.0}, ValueError, r"spacing must be a finite real number >= 1e-10"),
     ],
 )
 def test_bad_solver_arguments(arguments, error, message):
