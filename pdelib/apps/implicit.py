@@ -17,8 +17,8 @@ from ..schemes.implicit import (
     FixedPointSolver,
     SemiImplicitScheme,
     fixed_point_threshold,
-    jacobi_spectral_radius,
     jacobi_iteration,
+    jacobi_spectral_radius,
 )
 from ..signals import noisy_step
 from .base import (
