@@ -135,8 +135,12 @@ def plot_time_step_study(runs: dict[str, Evolution], x: np.ndarray) -> Figure:
     for row, (label, run) in enumerate(runs.items()):
         ax_u, ax_n = axes[2 * row], axes[2 * row + 1]
         final = np.where(np.isfinite(run.final), run.final, np.nan)
+        last = f"$u^{{{run.steps[-1]}}}$"
+        largest = float(np.nanmax(np.abs(final), initial=0.0))
+        if run.blowup is not None and largest > 1e3:  # a blown-up state, drawn divided by its largest value
+            final, last = final / largest, f"{last} / {largest:.2g}"
         ax_u.plot(x, run.states[0], color=COLORS["grey"], linewidth=1.2, linestyle="-", label="$u^0$")
-        ax_u.plot(x, final, color=COLORS["blue"], linestyle="-", label=f"$u^{{{run.steps[-1]}}}$")
+        ax_u.plot(x, final, color=COLORS["blue"], linestyle="-", label=last)
         k = np.arange(run.norms.size)
         # beyond 1e200 (overflowing runs) nothing is drawn: log-axis autoscaling would overflow
         norms, variations = (np.where(v < 1e200, v, np.nan) for v in (run.norms, run.total_variations))

@@ -54,12 +54,23 @@ def random_values(app, names: list[str], rng: random.Random) -> dict[str, object
     return values
 
 
+@pytest.fixture(scope="module")
+def stability_app():
+    """Chapter 07's app on the chapter's shipped trained networks (loading them takes about a second)."""
+    from pdelib.apps import StabilityApp
+    from pdelib.nets.trained import chapter_data, chapter_networks
+
+    data = chapter_data()
+    networks, _ = chapter_networks(data)
+    return StabilityApp({label: networks[label] for label in ("(a) standard", "(b) symmetric")}, data)
+
+
 @pytest.mark.soak
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc/self/statm (Linux)")
 @pytest.mark.parametrize("app_name", ["ActivationApp", "DiffusionApp", "FSIApp", "ImplicitApp", "MultigridApp",
-                                      "TimeStepApp"])
-def test_random_control_changes_never_raise_and_memory_levels_off(small_apps, app_name, monkeypatch):
-    app = small_apps[app_name]
+                                      "TimeStepApp", "StabilityApp"])
+def test_random_control_changes_never_raise_and_memory_levels_off(small_apps, request, app_name, monkeypatch):
+    app = request.getfixturevalue("stability_app") if app_name == "StabilityApp" else small_apps[app_name]
     rng = random.Random(app_name)
     real_render = app.render
     calls = 0

@@ -175,7 +175,9 @@ class FSIApp(App):
         bound = self.bound
         value = slider.value if self._slider_bound is None else slider.value / self._slider_bound * bound
         self._slider_bound = bound
-        with self.holding():
+        # range and value reach the browser in one message (hold_sync): a slider that received its new
+        # range alone would clamp its old value into it and send that back, racing the value set here
+        with self.holding(), slider.hold_sync():
             slider.min = 0.0  # never above the value while max and step move
             slider.max = 1.6 * bound
             slider.step = bound / 500

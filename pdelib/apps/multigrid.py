@@ -239,7 +239,9 @@ class MultigridApp(App):
             return
         at_maximum = slider.value == slider.max
         deepest = max_depth(size)
-        with self.holding():
+        # range and value reach the browser in one message (hold_sync): a slider that received its new
+        # range alone would clamp its old value into it and send that back, racing the value set here
+        with self.holding(), slider.hold_sync():
             if deepest > slider.max:
                 slider.max = deepest
                 if at_maximum:

@@ -88,7 +88,9 @@ class TimeStepApp(App):
         bound = self.bound
         ratio = slider.value / (self._slider_bound or bound)
         self._slider_bound = bound
-        with self.holding():
+        # range and value reach the browser in one message (hold_sync): a slider that received its new
+        # range alone would clamp its old value into it and send that back, racing the value set here
+        with self.holding(), slider.hold_sync():
             slider.max = 1.6 * bound
             slider.step = bound / 500
             slider.value = min(ratio * bound, slider.max)

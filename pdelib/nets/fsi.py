@@ -52,7 +52,7 @@ class FSIBlock(nn.Module):
             raise TypeError(f"block must be a pdelib DiffusionBlock, got {type(block).__name__}")
         alpha = torch.tensor(check_positive(alpha, "alpha"), dtype=block.conv.weight.dtype)
         self.block = block
-        if trainable:
+        if check_bool(trainable, "trainable"):
             self.alpha = nn.Parameter(alpha)
         else:
             self.register_buffer("alpha", alpha)

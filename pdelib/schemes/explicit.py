@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from .._checks import (
+    check_bool,
     check_inplace_signal,
     check_int,
     check_nonnegative,
@@ -48,6 +49,7 @@ def stability_bound(diffusivity: Flux, operator: DerivativeOperator, simple: boo
         Use the grid-independent bound: tau* = h^(2n) / (2^(2n-1) L), e.g. 1/2 for n = 1, h = 1.
     """
     _check_pair(diffusivity, operator)
+    simple = check_bool(simple, "simple")
     norm_squared = operator.norm_squared_bound() if simple else operator.norm_squared()
     if diffusivity.bound == 0:
         raise ValueError("the flux is identically zero (L = 0): every tau is stable, there is no bound")

@@ -44,7 +44,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solveh_banded
 
-from .._checks import check_positive, check_real_array, check_signal, check_steps
+from .._checks import (
+    check_bool,
+    check_positive,
+    check_real_array,
+    check_signal,
+    check_steps,
+)
 from ..diffusivities import Diffusivity
 from ..fluxes import Flux, check_flux
 from ..measures import euclidean_norm
@@ -426,6 +432,7 @@ class FixedPointSolver:
         """
         u = check_signal(u, "u", self.operator.size)
         max_iterations, tolerance = _check_iteration_arguments(max_iterations, tolerance, self.operator.size)
+        stop = check_bool(stop, "stop")
         if reference is not None:
             reference = check_signal(reference, "reference", self.operator.size)
         scale = euclidean_norm(u)

@@ -92,3 +92,32 @@ def test_bad_arguments(trained):
         StabilityApp({"x": torch.nn.Linear(2, 2)}, data)
     with pytest.raises(ValueError, match="signals must be at most"):
         StabilityApp(models, data, signals=1000)
+
+
+@pytest.mark.parametrize("values, error, message", [
+    ({"repeat": 0}, ValueError, "repeat"),
+    ({"repeat": 11}, ValueError, "repeat"),
+    ({"scale": float("nan")}, ValueError, "scale"),
+    ({"scale": 5.0}, ValueError, "scale"),
+    ({"scale": "2"}, TypeError, "scale"),
+    ({"inputs": "photos"}, ValueError, "inputs must be one of"),
+    ({"repeat": 3, "inputs": "photos"}, ValueError, "inputs"),
+    ({"depth": 2}, ValueError, "not a control"),
+])
+def test_a_failed_set_names_the_control_and_changes_nothing(app, values, error, message):
+    before = {name: control.value for name, control in app.controls.items()}
+    status, pixels = app.status.value, np.asarray(app.canvas.buffer_rgba()).copy()
+    with pytest.raises(error, match=message):
+        app.set(**values)
+    assert {name: control.value for name, control in app.controls.items()} == before
+    assert app.status.value == status
+    assert np.array_equal(np.asarray(app.canvas.buffer_rgba()), pixels)
+
+
+def test_bad_data_and_signals(trained):
+    models, data = trained
+    with pytest.raises(TypeError, match="data must be a DenoisingData"):
+        StabilityApp(models, data.test)
+    for signals, error in ((0, ValueError), (2.5, TypeError), (float("nan"), TypeError)):
+        with pytest.raises(error, match="signals"):
+            StabilityApp(models, data, signals=signals)

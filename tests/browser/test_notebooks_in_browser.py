@@ -5,6 +5,8 @@
 * ``test_time_step_slider_shows_blowup``: in chapter 02, the time-step app's tau slider moved to
   its maximum by keyboard makes the status line report a blow-up and changes the ipympl figure;
   moved back to its minimum, the blow-up report disappears.
+* ``test_order_click_keeps_tau_at_the_same_fraction_of_its_bound``: in chapter 02, clicking n = 2 keeps
+  tau at 0.9 tau* (the slider's new range and value arrive together; no value raced back from the browser).
 * ``test_activation_shape_leaving_the_sector_shows_blowup``: in chapter 03, the last control value of
   the custom activation pulled to its minimum (a negative tail: outside the sector) shows a blow-up.
 * ``test_fsi_tau_past_the_bound_shows_blowup``: in chapter 04, the FSI app's tau slider at its
@@ -148,6 +150,25 @@ def test_time_step_slider_shows_blowup(time_step_notebook, lab):
     calm = app.wait_status(lambda text: bool(text) and BLOWUP not in text, f"no {BLOWUP!r} at the smallest tau")
     app.settled_figure("smallest", unlike=after)
     assert BLOWUP not in calm
+    lab.tick("slider", start)
+
+
+def test_order_click_keeps_tau_at_the_same_fraction_of_its_bound(time_step_notebook, lab):
+    """Issue 14: clicking n = 2 rescales the tau slider (range and value in one message). Before, the slider
+    received its new range alone, clamped its old value into it and sent that back: tau = 1.6 tau*, BLOW-UP."""
+    lab.open(time_step_notebook)
+    lab.run_all()
+    lab.check_outputs()
+    start = time.monotonic()
+    app = RenderedApp(lab)
+    initial = app.wait_status(lambda text: "n = 1" in text, "the status line for n = 1")
+    assert "= 0.90 τ*" in initial and BLOWUP not in initial, initial
+    container = lab.page.locator(APP).filter(has=lab.page.locator(TAU))
+    container.locator(".pdelib-order button", has_text="n = 2").click()
+    app.wait_status(lambda text: "n = 2" in text, "the status line for n = 2")
+    time.sleep(3)  # a value echoed back by the browser would arrive within this time
+    settled = app.status_text()
+    assert "n = 2" in settled and "τ = 0.1125 = 0.90 τ*" in settled and BLOWUP not in settled, settled
     lab.tick("slider", start)
 
 
