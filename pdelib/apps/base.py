@@ -380,3 +380,60 @@ class App:
         color = COLORS["vermillion"] if alarm else COLORS["black"]
         weight = "bold" if alarm else "normal"
         self.status.value = f'<span style="font-size:1.15em;color:{color};font-weight:{weight}">{text}</span>'
+
+
+class BoundedTauApp(App):
+    """An app whose ``tau`` slider follows the stability bound tau* of its other controls (chapters 02, 04).
+
+    Subclasses implement :meth:`bound_for` (tau* for given control values). The slider spans
+    ``TAU_RANGE`` x tau* (lower end 0: tau = 0 allowed) with step tau*/500, and keeps tau / tau* when
+    another control moves the bound; range and value are changed together (one message to the browser).
+    """
+
+    #: The tau slider's range as multiples of tau*.
+    TAU_RANGE: tuple[float, float] = (0.0, 1.6)
+    _slider_bound: float | None = None
+
+    def bound_for(self, settings: dict[str, object]) -> float:
+        """tau* = 2 / (L ||D||^2) for the control values ``settings`` (control name -> value)."""
+        raise NotImplementedError
+
+    @property
+    def bound(self) -> float:
+        """tau* for the current control values."""
+        return self.bound_for({name: control.value for name, control in self.controls.items()})
+
+    def tau_limits(self, settings: dict[str, object]) -> tuple[float, float]:
+        """The tau slider's range ``TAU_RANGE`` x tau* for the control values ``settings``."""
+        bound = self.bound_for(settings)
+        return self.TAU_RANGE[0] * bound, self.TAU_RANGE[1] * bound
+
+    def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
+        """tau ranges over ``TAU_RANGE`` x tau* for the pending values of the other controls."""
+        return self.tau_limits(pending) if name == "tau" else None
+
+    def follow_bound(self) -> None:
+        """Keep tau / tau* when the bound has changed since the slider was last scaled."""
+        bound = self.bound
+        if bound == self._slider_bound:
+            return
+        slider = self.controls["tau"]
+        value = slider.value if self._slider_bound is None else slider.value / self._slider_bound * bound
+        self._slider_bound = bound
+        low, high = self.TAU_RANGE[0] * bound, self.TAU_RANGE[1] * bound
+        # range and value reach the browser in one message (hold_sync): a slider that received its new
+        # range alone would clamp its old value into it and send that back, racing the value set here
+        with self.holding(), slider.hold_sync():
+            slider.min = 0.0  # never above the value while max and step move
+            slider.max = high
+            slider.step = bound / 500
+            slider.min = low
+            slider.value = min(max(value, low), high)
+
+    def apply(self, values: dict[str, object]) -> None:
+        """Set the controls; ``tau`` last, after the slider's range has followed the bound of the others."""
+        tau = values.pop("tau", None)
+        super().apply(values)
+        self.follow_bound()
+        if tau is not None:
+            super().apply({"tau": tau})

@@ -20,7 +20,7 @@ from ..schemes.fsi import FSIEvolution, FSIScheme, cycle_time
 from ..signals import noisy_step
 from .base import (
     DIFFUSIVITY_LABELS,
-    App,
+    BoundedTauApp,
     check_app_contrast,
     check_app_noise,
     check_app_size,
@@ -33,7 +33,7 @@ from .base import (
 )
 
 
-class FSIApp(App):
+class FSIApp(BoundedTauApp):
     """Chapter 04: FSI cycles of n extrapolated explicit steps, their cost and their stability.
 
     Controls: ``cycle_length`` (n = 1 .. 60), ``tau`` (the inner step, on a slider tau*/500 .. 1.6 tau* with
@@ -67,6 +67,8 @@ class FSIApp(App):
     validates the same way and changes nothing on error.
     """
 
+    #: tau from tau*/500 (tau = 0 would need infinitely many cycles) to 1.6 tau*.
+    TAU_RANGE = (1 / 500, 1.6)
     figure_size = (12.0, 7.4)
     #: Largest cycle length n offered by the slider.
     MAX_CYCLE_LENGTH = 60
@@ -92,13 +94,13 @@ class FSIApp(App):
         self.signal = noisy_step(size, noise=check_app_noise(noise), seed=seed)
         self.x = np.arange(size)
         self.operator = DerivativeOperator(1, size)
-        self._slider_bound = None
         diffusivity_name = check_option(diffusivity_name, "diffusivity_name", DIFFUSIVITY_LABELS)
-        tau = check_real(tau, "tau", *self._tau_limits(diffusivity_name))
+        limits = self.tau_limits({"diffusivity": diffusivity_name})
+        tau = check_real(tau, "tau", *limits)
         controls = {
             "cycle_length": widgets.IntSlider(value=cycle_length, min=1, max=self.MAX_CYCLE_LENGTH, step=1,
                                               description="cycle length n"),
-            "tau": widgets.FloatSlider(value=tau, min=0.0, max=self._tau_limits(diffusivity_name)[1], step=0.001,
+            "tau": widgets.FloatSlider(value=tau, min=0.0, max=limits[1], step=0.001,
                                        description="τ",
                                        readout_format=".4f", layout=widgets.Layout(width="420px")),
             "diffusivity": widgets.Dropdown(options=DIFFUSIVITY_LABELS, value=diffusivity_name,
@@ -161,50 +163,15 @@ class FSIApp(App):
 
     # -- computing ------------------------------------------------------------------------------------
 
-    @property
-    def bound(self) -> float:
-        """tau* = 2 / (L ||D||^2) for the current diffusivity."""
-        return stability_bound(self._diffusivity(), self.operator)
+    def bound_for(self, settings: dict[str, object]) -> float:
+        """tau* = 2 / (L ||D||^2) for the diffusivity in ``settings``."""
+        return stability_bound(diffusivity(settings["diffusivity"], self.contrast), self.operator)
 
     def _diffusivity(self):
         return diffusivity(self.controls["diffusivity"].value, self.contrast)
 
-    def _rescale_tau_slider(self) -> None:
-        """Keep tau / tau* when the bound changes; the slider spans tau* / 500 .. 1.6 tau*."""
-        slider = self.controls["tau"]
-        bound = self.bound
-        value = slider.value if self._slider_bound is None else slider.value / self._slider_bound * bound
-        self._slider_bound = bound
-        # range and value reach the browser in one message (hold_sync): a slider that received its new
-        # range alone would clamp its old value into it and send that back, racing the value set here
-        with self.holding(), slider.hold_sync():
-            slider.min = 0.0  # never above the value while max and step move
-            slider.max = 1.6 * bound
-            slider.step = bound / 500
-            slider.min = slider.step  # tau = 0 would need infinitely many cycles
-            slider.value = min(max(value, slider.min), slider.max)
-
-    def _tau_limits(self, name: str) -> tuple[float, float]:
-        """The tau slider's range tau*/500 .. 1.6 tau* for diffusivity ``name``."""
-        bound = stability_bound(diffusivity(name, self.contrast), self.operator)
-        return bound / 500, 1.6 * bound
-
-    def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
-        """tau may range over tau*/500 .. 1.6 tau* for the pending diffusivity."""
-        return self._tau_limits(pending["diffusivity"]) if name == "tau" else None
-
-    def apply(self, values: dict[str, object]) -> None:
-        """Set the controls; ``tau`` last, after the slider's range has followed the bound of the others."""
-        tau = values.pop("tau", None)
-        super().apply(values)
-        if self.bound != self._slider_bound:
-            self._rescale_tau_slider()
-        if tau is not None:
-            super().apply({"tau": tau})
-
     def recompute(self) -> None:
-        if self.bound != self._slider_bound:
-            self._rescale_tau_slider()
+        self.follow_bound()
         g = self._diffusivity()
         tau, n = self.controls["tau"].value, self.controls["cycle_length"].value
         time = self.controls["time"].value

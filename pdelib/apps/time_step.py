@@ -13,7 +13,7 @@ from ..schemes.explicit import Evolution, ExplicitScheme, stability_bound
 from ..signals import noisy_step
 from .base import (
     DIFFUSIVITY_LABELS,
-    App,
+    BoundedTauApp,
     check_app_contrast,
     check_app_noise,
     check_app_size,
@@ -25,7 +25,7 @@ from .base import (
 ORDERS = {"n = 1": 1, "n = 2": 2}
 
 
-class TimeStepApp(App):
+class TimeStepApp(BoundedTauApp):
     """Chapter 02: the time step tau of the explicit scheme against its stability bound.
 
     Controls: ``tau``, ``diffusivity``, ``order`` (n = 1, 2). For a noisy step of N points
@@ -48,12 +48,12 @@ class TimeStepApp(App):
         self.contrast = check_app_contrast(contrast)
         self.signal = noisy_step(size, noise=check_app_noise(noise), seed=seed)
         self.x = np.arange(size)
-        self._slider_bound = None
         diffusivity_name = check_option(diffusivity_name, "diffusivity_name", DIFFUSIVITY_LABELS)
         order = check_option(order, "order", ORDERS)
-        tau = check_real(tau, "tau", *self._tau_limits(diffusivity_name, order))
+        limits = self.tau_limits({"diffusivity": diffusivity_name, "order": order})
+        tau = check_real(tau, "tau", *limits)
         controls = {
-            "tau": widgets.FloatSlider(value=tau, min=0.0, max=self._tau_limits(diffusivity_name, order)[1], step=0.001,
+            "tau": widgets.FloatSlider(value=tau, min=0.0, max=limits[1], step=0.001,
                                        description="τ",
                                        readout_format=".4f", layout=widgets.Layout(width="420px")),
             "diffusivity": widgets.Dropdown(options=DIFFUSIVITY_LABELS, value=diffusivity_name,
@@ -71,10 +71,10 @@ class TimeStepApp(App):
 
         self._build_run_axes()
 
-    @property
-    def bound(self) -> float:
-        """tau* = 2 / (L ||D||^2) for the current diffusivity and order."""
-        return stability_bound(self._diffusivity(), self._operator())
+    def bound_for(self, settings: dict[str, object]) -> float:
+        """tau* = 2 / (L ||D||^2) for the diffusivity and order in ``settings``."""
+        operator = DerivativeOperator(settings["order"], self.signal.size)
+        return stability_bound(diffusivity(settings["diffusivity"], self.contrast), operator)
 
     def _diffusivity(self):
         return diffusivity(self.controls["diffusivity"].value, self.contrast)
@@ -82,40 +82,8 @@ class TimeStepApp(App):
     def _operator(self) -> DerivativeOperator:
         return DerivativeOperator(self.controls["order"].value, self.signal.size)
 
-    def _rescale_tau_slider(self) -> None:
-        """Keep tau / tau* when the bound changes; the slider spans 0 .. 1.6 tau*."""
-        slider = self.controls["tau"]
-        bound = self.bound
-        ratio = slider.value / (self._slider_bound or bound)
-        self._slider_bound = bound
-        # range and value reach the browser in one message (hold_sync): a slider that received its new
-        # range alone would clamp its old value into it and send that back, racing the value set here
-        with self.holding(), slider.hold_sync():
-            slider.max = 1.6 * bound
-            slider.step = bound / 500
-            slider.value = min(ratio * bound, slider.max)
-
-    def _tau_limits(self, name: str, order: int) -> tuple[float, float]:
-        """The tau slider's range 0 .. 1.6 tau* for diffusivity ``name`` and order n."""
-        bound = stability_bound(diffusivity(name, self.contrast), DerivativeOperator(order, self.signal.size))
-        return 0.0, 1.6 * bound
-
-    def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
-        """tau may range over 0 .. 1.6 tau* for the pending diffusivity and order."""
-        return self._tau_limits(pending["diffusivity"], pending["order"]) if name == "tau" else None
-
-    def apply(self, values: dict[str, object]) -> None:
-        """Set the controls; ``tau`` last, after the slider's range has followed the bound of the others."""
-        tau = values.pop("tau", None)
-        super().apply(values)
-        if self.bound != self._slider_bound:
-            self._rescale_tau_slider()
-        if tau is not None:
-            super().apply({"tau": tau})
-
     def recompute(self) -> None:
-        if self.bound != self._slider_bound:
-            self._rescale_tau_slider()
+        self.follow_bound()
         tau = self.controls["tau"].value
         scheme = ExplicitScheme(max(tau, 1e-12), self._diffusivity(), self._operator())
         self.run: Evolution = scheme.evolve(self.signal, self.steps)
