@@ -1,5 +1,5 @@
 """Claims audit (issue 13): every number or "iff / never / always / below" statement in the prose of
-chapters 01-06 and the README that no code cell prints next to it is checked here.
+chapters 01-07 and the README that no code cell prints next to it is checked here.
 
 Where possible a test reads the number out of the Markdown (notebook cells, cell metadata ``alt`` or
 the README) and compares it with the computation, so that prose cannot drift from what pdelib computes.
@@ -17,10 +17,22 @@ matplotlib.use("Agg")  # before pdelib.apps imports ipympl / pyplot machinery
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
 import pdelib  # noqa: E402
 from pdelib import DerivativeOperator, diffusivity, evolve, stability_bound  # noqa: E402
 from pdelib.activations import activation  # noqa: E402
+from pdelib.apps import StabilityApp  # noqa: E402
+from pdelib.nets.denoisers import (  # noqa: E402
+    guaranteed_scale,
+    largest_growth,
+    learned_fluxes,
+    norm_trajectory,
+    run_blocks,
+)
+from pdelib.nets.resnet import parameter_count  # noqa: E402
+from pdelib.nets.trained import chapter_data, chapter_networks  # noqa: E402
+from pdelib.nets.training import evaluate, noisy_baseline  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LINEAR = diffusivity("linear")
@@ -31,7 +43,7 @@ def notebook(chapter: str) -> dict:
 
 
 def markdown(chapter: str) -> str:
-    """All Markdown cells of chapter ``chapter`` ("01" .. "06"), joined."""
+    """All Markdown cells of chapter ``chapter`` ("01" .. "07"), joined."""
     return "\n\n".join("".join(cell["source"]) for cell in notebook(chapter)["cells"] if cell["cell_type"] == "markdown")
 
 
@@ -195,7 +207,6 @@ def test_ch02_exercise1_the_mean_is_kept():
 
 
 def test_ch02_exercise2_a_bias_maps_zero_to_a_nonzero_state():
-    torch = pytest.importorskip("torch")
     from pdelib.nets.resnet import DiffusionBlock
 
     torch.manual_seed(0)
@@ -536,7 +547,6 @@ def test_ch05_exercise3_one_large_step_removes_less_noise():
 
 
 def test_ch05_exercise4_recurrent_network_at_tau_03_diverges_with_two_parameters():
-    torch = pytest.importorskip("torch")
     from pdelib.nets.recurrent import RecurrentDiffusionNetwork
     from pdelib.nets.resnet import parameter_count
     from pdelib.schemes.implicit import fixed_point_threshold
@@ -641,7 +651,6 @@ def test_ch06_s1_three_sweeps_halve_the_error_thirty_do_not_remove_it():
 
 
 def test_ch06_s4_all_unet_weights_are_trainable():
-    pytest.importorskip("torch")
     from pdelib.nets.unet import MultigridUNet
     from pdelib.schemes.multigrid import MultigridSolver
 
@@ -701,3 +710,136 @@ def test_readme_alt_text_is_cell_metadata_that_nbconvert_ignores():
         for cell in notebook(chapter)["cells"]:
             if any("image/png" in output.get("data", {}) for output in cell.get("outputs", [])):
                 assert len(cell["metadata"].get("alt", "")) > 40
+
+# -- chapter 07 ---------------------------------------------------------------------------------------
+# The shipped networks (pdelib.nets.trained) evaluated in float64, as the notebook does.
+
+
+def chapter_row() -> str:
+    """Chapter 07's row in the README's chapter table."""
+    return next(line for line in readme().splitlines() if line.startswith("| [07 ·"))
+
+
+@pytest.fixture(scope="module")
+def chapter():
+    torch.set_num_threads(1)
+    data = chapter_data()
+    models, histories = chapter_networks(data)
+    return data, models, histories
+
+
+@pytest.fixture(scope="module")
+def app(chapter):
+    data, models, _ = chapter
+    return StabilityApp({label: models[label] for label in ("(a) standard", "(b) symmetric")}, data)
+
+
+def test_ch07_s2_gain_over_the_noisy_input(chapter):
+    data, models, _ = chapter
+    low, high = (float(v) for v in re.search(r"between \+([\d.]+) and \+([\d.]+) dB", markdown("07")).groups())
+    baseline = noisy_baseline(data.test)["psnr"]
+    gains = [evaluate(model, data.test)["psnr"] - baseline for model in models.values()]
+    assert (round(min(gains), 1), round(max(gains), 1)) == (low, high)
+
+
+def test_ch07_s2_standard_network_is_best_also_at_equal_size(chapter):
+    data, models, _ = chapter
+    psnr = {label: evaluate(model, data.test)["psnr"] for label, model in models.items()}
+    assert psnr["(a) standard"] > psnr["(b) symmetric, 8 blocks"] > psnr["(b) symmetric"]
+    counts = {label: parameter_count(model) for label, model in models.items()}
+    assert abs(counts["(b) symmetric, 8 blocks"] - counts["(a) standard"]) < 0.01 * counts["(a) standard"]
+    assert 0.45 < counts["(b) symmetric"] / counts["(a) standard"] < 0.55  # "about half"
+
+
+def test_ch07_s2_symmetric_validation_loss_still_falling(chapter):
+    _, _, histories = chapter
+    assert "below its value five epochs earlier" in markdown("07")
+    for label in ("(b) symmetric", "(b) symmetric, 8 blocks"):
+        losses = histories[label].validation_loss
+        assert losses[-1] < losses[-6], label
+
+
+def test_ch07_s2_psnr_in_the_readme(chapter):
+    data, models, _ = chapter
+    a, b, b8 = (float(v) for v in re.search(r"([\d.]+) vs ([\d.]+) / ([\d.]+) dB", chapter_row()).groups())
+    psnr = [round(evaluate(model, data.test)["psnr"], 1) for model in models.values()]
+    assert psnr == [a, b, b8]
+
+
+def test_ch07_s3_standard_growth_and_symmetric_guarantee(chapter):
+    data, models, _ = chapter
+    text = markdown("07")
+    growth_at_trained = float(re.search(r"largest growth per block ([\d.]+)\)", text).group(1))
+    norms = norm_trajectory(models["(a) standard"], data.test.noisy)
+    assert round(float(np.max(norms[1:] / norms[:-1])), 2) == growth_at_trained
+    times = int(re.search(r"ends about (\d+) times larger", text).group(1))
+    norms = norm_trajectory(models["(a) standard"], data.test.noisy, repeat_blocks=5, residual_scale=2.0)
+    assert round(float(np.max(norms[-1] / norms[0]))) == times
+    assert f"grows {times}×" in chapter_row()
+    # "guaranteed, since every s here is within the printed scale": the cell uses s = 1 and 2
+    assert 2.0 <= guaranteed_scale(models["(b) symmetric"])
+
+
+def test_ch07_guaranteed_scale_quoted_in_exercise_readme_and_lecture_script(chapter):
+    _, models, _ = chapter
+    quoted = f"{guaranteed_scale(models['(b) symmetric']):.2f}"
+    assert f"$s \\le {quoted}$ here" in markdown("07") and f"every $s > {quoted}$" in markdown("07")
+    assert f"guaranteed up to scale {quoted}" in chapter_row()
+    assert f"guaranteed up to s = {quoted}" in readme_row("07", "## Lecture script")
+
+
+def test_ch07_exercise2_step_above_the_bound_at_s4(chapter):
+    _, models, _ = chapter
+    factor = float(re.search(r"a step up to \$([\d.]+)\\times\$ the bound \(at \$s = 4\$ in the first block\)",
+                             markdown("07")).group(1))
+    block = models["(b) symmetric"].blocks[0]
+    with torch.no_grad():
+        assert round(4.0 * float(block.tau) / block.exact_tau_bound(), 1) == factor
+    assert sum(4.0 * float(b.tau.detach()) > b.exact_tau_bound() for b in models["(b) symmetric"].blocks) >= 2
+
+
+def test_ch07_exercise2_no_growth_on_any_widget_input_up_to_s4(app):
+    """'At s = 4 the symmetric network's norm still decreased on every input the widget offers' -- and at
+    every smaller scale and repetition (the trajectories of fewer repetitions are prefixes of 10's)."""
+    symmetric = app.models["(b) symmetric"]
+    for inputs in app.INPUTS.values():
+        for scale in np.round(np.arange(app.SCALE_LIMITS[0], app.SCALE_LIMITS[1] + 1e-9, 0.1), 1):
+            norms, _ = run_blocks(symmetric, app.inputs[inputs], app.MAX_REPEAT, float(scale))  # what app.set shows
+            assert largest_growth(norms) < 1.0, (inputs, scale)
+
+
+def test_ch07_s5_predict_question_has_the_answer_the_widget_shows(app):
+    app.set(repeat=10)
+    assert "(a) standard: GROWS" in app.status.value
+    assert "(b) symmetric: never grows (guaranteed" in app.status.value
+    app.set(scale=3.0, inputs="amplitude")
+    assert "(b) symmetric: did not grow here (observed, not guaranteed)" in app.status.value
+    app.reset()
+
+
+def test_ch07_s5_widget_signal_count():
+    assert "on the first 4 test signals" in markdown("07")
+    assert StabilityApp.__init__.__defaults__[0] == 4
+
+
+def test_ch07_s4_backward_diffusion_share(chapter):
+    _, models, _ = chapter
+    low, high = (int(v) for v in re.search(r"cover only (\d+)–(\d+) % of", markdown("07")).groups())
+    shares = [round(100 * flux.backward_fraction(3.0)) for flux in learned_fluxes(models["(b) symmetric"])]
+    assert (min(shares), max(shares)) == (low, high)
+    assert f"only on {low}–{high} %" in markdown("07")
+
+
+def test_ch07_exercise1_parameters_per_block(chapter):
+    _, models, _ = chapter
+    text = markdown("07")
+    assert "= 1568$" in text and "778, about half" in text
+    assert parameter_count(models["(a) standard"].blocks[0]) == 1568
+    assert parameter_count(models["(b) symmetric"].blocks[0]) == 778
+
+
+def test_ch07_exercise3_time_per_epoch_matches_the_benchmark_figure():
+    row = next(line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `bench_training.py`"))
+    per_epoch = float(re.search(r"0\.\d+ / (0\.\d+) / 0\.\d+ s per epoch", row).group(1))
+    assert f"measures {round(per_epoch, 1)} s per epoch" in markdown("07")
+    assert f"about {round(60 * per_epoch, -1):.0f} s on 2 cores" in markdown("07")
