@@ -8,6 +8,29 @@ settings.register_profile("course", deadline=None)
 settings.load_profile("course")
 
 
+#: Name under which a browser test records its timings in ``user_properties``: they travel with the test
+#: report, so this summary (in the top conftest, which the pytest-xdist controller loads) sees them too.
+TIMINGS_PROPERTY = "browser_timings"
+
+
+def pytest_terminal_summary(terminalreporter):
+    timings = [(report.nodeid.rpartition("::")[2], value)
+               for reports in terminalreporter.stats.values() for report in reports
+               if getattr(report, "when", None) == "teardown"
+               for key, value in getattr(report, "user_properties", ()) if key == TIMINGS_PROPERTY]
+    if timings:
+        terminalreporter.section("browser timings (s)")
+        for name, phases in timings:
+            parts = "  ".join(f"{phase} {seconds:5.1f}" for phase, seconds in phases.items())
+            terminalreporter.write_line(f"{name}: {parts}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests first (in their own order): with pytest-xdist (``-n 2 --dist loadscope``) one worker
+    drives the browser from the start while the other runs everything else."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "soak: long random use of every widget app (runs by default, about a minute)")
 

@@ -9,6 +9,12 @@
   (CI), which turns that into a failure.
 * ``lab`` (function): a fresh browser context plus a :class:`Lab` driver that opens a notebook in
   a fresh workspace, runs all cells and checks the outputs. Its kernel is shut down afterwards.
+* ``ran_chapter`` (function): the chapter of the test (its ``chapter`` parameter, or its
+  ``@pytest.mark.chapter("NN")``) opened in a fresh workspace, Run All done and its outputs checked --
+  once per chapter: ``test_chapter_runs[NN-…]`` runs it, and the widget tests of that chapter, ordered
+  right after it, reuse the page with its running kernel. A test that needs the app as Run All left it
+  asks ``lab(fresh=True)`` (a new run if a widget test has moved it); after a failure the next test of
+  the chapter gets a fresh workspace and Run All.
 
 Environment: ``PDELIB_NOTEBOOK_DIR`` (default: the repo's ``notebooks/``), ``PDELIB_CHROMIUM``
 (default: ``chromium`` on PATH, else ``/usr/bin/chromium``), ``PDELIB_REQUIRE_BROWSER``.
@@ -31,6 +37,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import TIMINGS_PROPERTY
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = Path(os.environ.get("PDELIB_NOTEBOOK_DIR") or REPO / "notebooks").resolve()
@@ -75,12 +83,32 @@ LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
 }
 
-_TIMINGS: list[tuple[str, dict[str, float]]] = []
-
 
 def chapter_notebooks() -> list[str]:
     """Names of the chapter notebooks ``NN-*.ipynb`` in the notebook folder, sorted."""
     return sorted(path.name for path in NOTEBOOK_DIR.glob(CHAPTER_GLOB))
+
+
+def _chapter_of(item) -> str | None:
+    """The chapter number "NN" a browser test drives: its ``chapter`` parameter or its chapter marker."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "chapter" in callspec.params:
+        return callspec.params["chapter"][:2]
+    marker = item.get_closest_marker("chapter")
+    return marker.args[0] if marker else None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order the browser tests by chapter (each chapter's run first, then its widget tests, in file
+    order), so that ``ran_chapter`` runs every chapter once; every other test keeps its place."""
+
+    def key(item):
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        return _chapter_of(item) or "99", "chapter" not in params
+
+    places = [i for i, item in enumerate(items) if item.get_closest_marker("browser")]
+    for place, item in zip(places, sorted((items[i] for i in places), key=key)):
+        items[place] = item
 
 
 def pytest_generate_tests(metafunc):
@@ -94,14 +122,6 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-def pytest_terminal_summary(terminalreporter):
-    if _TIMINGS:
-        terminalreporter.section("browser timings (s)")
-        for name, phases in _TIMINGS:
-            parts = "  ".join(f"{phase} {seconds:5.1f}" for phase, seconds in phases.items())
-            terminalreporter.write_line(f"{name}: {parts}")
 
 
 # ----------------------------------------------------------------------------- server
@@ -394,23 +414,102 @@ class Lab:
         self.tick("outputs", start)
 
 
-@pytest.fixture
-def lab(browser, jupyter_lab, request, tmp_path):
+def _new_lab(browser, server: LabServer, artifacts: Path):
+    """A fresh browser context (no workspace, cookies or storage shared) and its :class:`Lab` driver."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
-    page = context.new_page()
-    driver = Lab(page, jupyter_lab, tmp_path)
+    return context, Lab(context.new_page(), server, artifacts)
+
+
+def _report(driver: Lab, request, tmp_path: Path, start: float) -> bool:
+    """Record the test's browser timings; screenshot a failure not already captured. True if it failed."""
+    report = getattr(request.node, "report_call", None)
+    failed = report is not None and report.failed
+    if failed and not (tmp_path / "failure.png").exists():
+        driver.screenshot("failure")  # a failure outside Lab.fail (e.g. a playwright timeout)
+    driver.timings["total"] = time.monotonic() - start
+    request.node.user_properties.append((TIMINGS_PROPERTY, dict(driver.timings)))
+    return failed
+
+
+@pytest.fixture
+def lab(browser, jupyter_lab, request, tmp_path):
+    context, driver = _new_lab(browser, jupyter_lab, tmp_path)
     start = time.monotonic()
     try:
         yield driver
     finally:
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed and not (tmp_path / "failure.png").exists():
-            driver.screenshot("failure")  # a failure outside Lab.fail (e.g. a playwright timeout)
-        driver.timings["total"] = time.monotonic() - start
-        _TIMINGS.append((request.node.name, dict(driver.timings)))
+        _report(driver, request, tmp_path, start)
         context.close()
         jupyter_lab.shutdown_sessions()
+
+
+class ChapterRun:
+    """The one chapter page kept open between tests: which notebook, whether a test has moved its app."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.context = None
+        self.lab: Lab | None = None
+        self.used = False  # a widget test has moved its controls
+        self.failed = False  # a test failed on it: its state is unknown
+
+    def close(self, server: LabServer) -> None:
+        if self.context is not None:
+            self.context.close()
+            server.shutdown_sessions()
+        self.name, self.context, self.lab, self.used, self.failed = None, None, None, False, False
+
+
+@pytest.fixture(scope="session")
+def _chapter_run(jupyter_lab):
+    run = ChapterRun()
+    yield run
+    run.close(jupyter_lab)
+
+
+class RanChapter:
+    """Hands a test its chapter's page after Run All: :meth:`lab` opens and runs it unless it is already open
+    and untouched. A test body calls it, so that a failing run fails the test (not its set-up)."""
+
+    def __init__(self, run: ChapterRun, browser, server: LabServer, name: str, artifacts: Path, widget: bool) -> None:
+        self.run, self.browser, self.server, self.name = run, browser, server, name
+        self.artifacts, self.widget = artifacts, widget
+        self.driver: Lab | None = None
+
+    def lab(self, fresh: bool = False) -> Lab:
+        """The chapter's page after Run All. Reused as a previous test left it unless that test failed or
+        ``fresh`` is asked for and a widget test has moved the app since the run."""
+        run = self.run
+        if run.name != self.name or run.failed or fresh and run.used:
+            run.close(self.server)
+            run.context, driver = _new_lab(self.browser, self.server, self.artifacts)
+            self.driver = driver
+            driver.open(self.name)
+            driver.run_all()
+            driver.check_outputs()
+            run.name, run.lab = self.name, driver
+        else:
+            self.driver = run.lab
+            self.driver.artifacts, self.driver.timings = self.artifacts, {}
+        run.used = run.used or self.widget
+        return self.driver
+
+
+@pytest.fixture
+def ran_chapter(browser, jupyter_lab, _chapter_run, request, tmp_path):
+    marker = request.node.get_closest_marker("chapter")
+    if marker is not None:
+        name = chapter_notebook(marker.args[0])
+    else:
+        name = request.node.callspec.params["chapter"]
+    ran = RanChapter(_chapter_run, browser, jupyter_lab, name, tmp_path, widget=marker is not None)
+    start = time.monotonic()
+    try:
+        yield ran
+    finally:
+        if ran.driver is not None and _report(ran.driver, request, tmp_path, start):
+            _chapter_run.failed = True
 
 
 def chapter_notebook(number: str) -> str:
@@ -419,39 +518,3 @@ def chapter_notebook(number: str) -> str:
     if not names:
         pytest.skip(f"no {number}-*.ipynb in {NOTEBOOK_DIR}")
     return names[0]
-
-
-@pytest.fixture(scope="session")
-def time_step_notebook():
-    """The chapter-02 notebook (the time-step widget)."""
-    return chapter_notebook("02")
-
-
-@pytest.fixture(scope="session")
-def activation_notebook():
-    """The chapter-03 notebook (the activation-shape widget)."""
-    return chapter_notebook("03")
-
-
-@pytest.fixture(scope="session")
-def fsi_notebook():
-    """The chapter-04 notebook (the FSI widget)."""
-    return chapter_notebook("04")
-
-
-@pytest.fixture(scope="session")
-def implicit_notebook():
-    """The chapter-05 notebook (the implicit-step widget)."""
-    return chapter_notebook("05")
-
-
-@pytest.fixture(scope="session")
-def multigrid_notebook():
-    """The chapter-06 notebook (the multigrid-depth widget)."""
-    return chapter_notebook("06")
-
-
-@pytest.fixture(scope="session")
-def learning_notebook():
-    """The chapter-07 notebook (trained networks outside their training)."""
-    return chapter_notebook("07")

@@ -1,7 +1,9 @@
 """The course notebooks in a real JupyterLab, driven by headless Chromium (fixtures: conftest.py).
 
 * ``test_chapter_runs[NN-*.ipynb]``: Run All Cells in a fresh workspace; every code cell gets an
-  execution count, no output is stderr or a traceback, every widget view and image renders.
+  execution count, no output is stderr or a traceback, every widget view and image renders. The widget
+  tests of a chapter (``@pytest.mark.chapter("NN")``) run right after it on the same page and kernel
+  (fixture ``ran_chapter``): each chapter runs once, plus once more after a widget test moved its app.
 * ``test_time_step_slider_shows_blowup``: in chapter 02, the time-step app's tau slider moved to
   its maximum by keyboard makes the status line report a blow-up and changes the ipympl figure;
   moved back to its minimum, the blow-up report disappears.
@@ -52,10 +54,8 @@ SLIDER_TIMEOUT = 20
 FIGURE_TIMEOUT = 15
 
 
-def test_chapter_runs(chapter, lab):
-    lab.open(chapter)
-    lab.run_all()
-    lab.check_outputs()
+def test_chapter_runs(chapter, ran_chapter):
+    ran_chapter.lab()  # opens the chapter, runs all cells, checks every output
 
 
 class RenderedApp:
@@ -128,10 +128,30 @@ def changed_fraction(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.any(a != b, axis=-1)))
 
 
-def test_time_step_slider_shows_blowup(time_step_notebook, lab):
-    lab.open(time_step_notebook)
-    lab.run_all()
-    lab.check_outputs()
+@pytest.mark.chapter("02")
+def test_order_click_keeps_tau_at_the_same_fraction_of_its_bound(ran_chapter):
+    """Issue 14: clicking n = 2 rescales the tau slider (range and value in one message). Before, the slider
+    received its new range alone, clamped its old value into it and sent that back: tau = 1.6 tau*, BLOW-UP."""
+    lab = ran_chapter.lab(fresh=True)
+    start = time.monotonic()
+    app = RenderedApp(lab)
+    initial = app.wait_status(lambda text: "n = 1" in text, "the status line for n = 1")
+    assert "= 0.90 τ*" in initial and BLOWUP not in initial, initial
+    container = lab.page.locator(APP).filter(has=lab.page.locator(TAU))
+    container.locator(".pdelib-order button", has_text="n = 2").click()
+    app.wait_status(lambda text: "n = 2" in text, "the status line for n = 2")
+    time.sleep(3)  # a value echoed back by the browser would arrive within this time
+    settled = app.status_text()
+    # tau = 0.9 tau*(n = 2) = 0.1125; the browser may snap it to its slider step (0.1130 seen): still 0.90 tau*
+    assert "n = 2" in settled and "= 0.90 τ*" in settled and BLOWUP not in settled, settled
+    tau = float(settled.split("τ = ")[1].split(" ")[0])
+    assert abs(tau - 0.1125) <= 0.001, settled
+    lab.tick("slider", start)
+
+
+@pytest.mark.chapter("02")
+def test_time_step_slider_shows_blowup(ran_chapter):
+    lab = ran_chapter.lab()  # any calm state: as Run All left it, or n = 2 after the order click
     start = time.monotonic()
     app = RenderedApp(lab)
 
@@ -153,34 +173,9 @@ def test_time_step_slider_shows_blowup(time_step_notebook, lab):
     lab.tick("slider", start)
 
 
-def test_order_click_keeps_tau_at_the_same_fraction_of_its_bound(time_step_notebook, lab):
-    """Issue 14: clicking n = 2 rescales the tau slider (range and value in one message). Before, the slider
-    received its new range alone, clamped its old value into it and sent that back: tau = 1.6 tau*, BLOW-UP."""
-    lab.open(time_step_notebook)
-    lab.run_all()
-    lab.check_outputs()
-    start = time.monotonic()
-    app = RenderedApp(lab)
-    initial = app.wait_status(lambda text: "n = 1" in text, "the status line for n = 1")
-    assert "= 0.90 τ*" in initial and BLOWUP not in initial, initial
-    container = lab.page.locator(APP).filter(has=lab.page.locator(TAU))
-    container.locator(".pdelib-order button", has_text="n = 2").click()
-    app.wait_status(lambda text: "n = 2" in text, "the status line for n = 2")
-    time.sleep(3)  # a value echoed back by the browser would arrive within this time
-    settled = app.status_text()
-    # tau = 0.9 tau*(n = 2) = 0.1125; the browser may snap it to its slider step (0.1130 seen): still 0.90 tau*
-    assert "n = 2" in settled and "= 0.90 τ*" in settled and BLOWUP not in settled, settled
-    tau = float(settled.split("τ = ")[1].split(" ")[0])
-    assert abs(tau - 0.1125) <= 0.001, settled
-    lab.tick("slider", start)
-
-
-def slider_to_blowup(lab, notebook: str, control: str, key: str, goal: str, alarm: str = BLOWUP) -> None:
-    """Run ``notebook``, press ``key`` on the app's ``control`` slider: the status reports a blow-up
-    (the word ``alarm``) and the figure changes."""
-    lab.open(notebook)
-    lab.run_all()
-    lab.check_outputs()
+def slider_to_blowup(lab, control: str, key: str, goal: str, alarm: str = BLOWUP) -> None:
+    """In the chapter ``lab`` ran, press ``key`` on the app's ``control`` slider: the status reports a
+    blow-up (the word ``alarm``) and the figure changes."""
     start = time.monotonic()
     app = RenderedApp(lab, control)
     initial = app.wait_status(bool, "the status line to be filled")
@@ -195,16 +190,19 @@ def slider_to_blowup(lab, notebook: str, control: str, key: str, goal: str, alar
     lab.tick("slider", start)
 
 
-def test_activation_shape_leaving_the_sector_shows_blowup(activation_notebook, lab):
-    slider_to_blowup(lab, activation_notebook, ".pdelib-c5", KEY_MIN, "min")
+@pytest.mark.chapter("03")
+def test_activation_shape_leaving_the_sector_shows_blowup(ran_chapter):
+    slider_to_blowup(ran_chapter.lab(), ".pdelib-c5", KEY_MIN, "min")
 
 
-def test_fsi_tau_past_the_bound_shows_blowup(fsi_notebook, lab):
-    slider_to_blowup(lab, fsi_notebook, TAU, KEY_MAX, "max")
+@pytest.mark.chapter("04")
+def test_fsi_tau_past_the_bound_shows_blowup(ran_chapter):
+    slider_to_blowup(ran_chapter.lab(), TAU, KEY_MAX, "max")
 
 
-def test_fixed_point_past_its_threshold_diverges(implicit_notebook, lab):
-    slider_to_blowup(lab, implicit_notebook, TAU, KEY_MAX, "max", alarm="DIVERGES")
+@pytest.mark.chapter("05")
+def test_fixed_point_past_its_threshold_diverges(ran_chapter):
+    slider_to_blowup(ran_chapter.lab(), TAU, KEY_MAX, "max", alarm="DIVERGES")
 
 
 def test_index_link_opens_a_chapter(lab):
@@ -219,20 +217,20 @@ def test_index_link_opens_a_chapter(lab):
     tab = lab.page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text=first)
     try:
         tab.wait_for(timeout=30_000)
-    except Exception:  # playwright's TimeoutError: report with a screenshot
+    except Exception:  # noqa: BLE001 -- playwright's TimeoutError: report with a screenshot
         lab.fail(f"clicking the index link to {first} did not open it in the current tab")
-    lab.page.locator(f'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown h1').first.wait_for(timeout=30_000)
+    lab.page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown h1').first.wait_for(timeout=30_000)
     assert "Nonlinear diffusion" in lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) h1").first.inner_text()
 
 
-def test_multigrid_depth_one_stalls(multigrid_notebook, lab):
-    slider_to_blowup(lab, multigrid_notebook, ".pdelib-depth", KEY_MIN, "min", alarm="STALLS")
+@pytest.mark.chapter("06")
+def test_multigrid_depth_one_stalls(ran_chapter):
+    slider_to_blowup(ran_chapter.lab(), ".pdelib-depth", KEY_MIN, "min", alarm="STALLS")
 
 
-def test_more_blocks_than_trained(learning_notebook, lab):
-    lab.open(learning_notebook)
-    lab.run_all()
-    lab.check_outputs()
+@pytest.mark.chapter("07")
+def test_more_blocks_than_trained(ran_chapter):
+    lab = ran_chapter.lab()
     start = time.monotonic()
     app = RenderedApp(lab, ".pdelib-repeat")
     initial = app.wait_status(bool, "the status line to be filled")
