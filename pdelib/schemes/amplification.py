@@ -234,6 +234,38 @@ def weighted_jacobi_factor(mu: np.ndarray, tau: float, sweeps: int = 1, omega: f
     return (1.0 - omega * (1.0 + tau * mu) / (1.0 + 2.0 * tau)) ** sweeps
 
 
+def closed_form_factors(
+    scheme: str,
+    mu: np.ndarray,
+    tau: float,
+    *,
+    cycle_length: int | None = None,
+    iterations: int | None = None,
+) -> np.ndarray:
+    """The closed-form factor of a scheme by name, the counterpart of :func:`measured_factors` (chapter 08).
+
+    ``"explicit"`` :func:`explicit_factor`, ``"fsi"`` :func:`fsi_factor` (``cycle_length`` n),
+    ``"semi-implicit"`` :func:`semi_implicit_factor`, ``"fixed-point"`` :func:`fixed_point_factor`
+    (``iterations`` l). Jacobi has none on reflecting grids (it couples modes, :func:`mode_leakage`).
+    """
+    check_choice(scheme, "scheme", SCHEMES)
+    if scheme == "jacobi":
+        raise ValueError("scheme='jacobi' has no closed form on reflecting grids: it couples modes (mode_leakage)")
+    if scheme != "fsi" and cycle_length is not None:
+        raise ValueError(f"cycle_length applies to scheme='fsi' only; leave it None for {scheme!r}")
+    if scheme != "fixed-point" and iterations is not None:
+        raise ValueError(f"iterations applies to scheme='fixed-point' only; leave it None for {scheme!r}")
+    if scheme == "fsi":
+        if cycle_length is None:
+            raise ValueError("cycle_length: scheme='fsi' needs a cycle length n >= 1")
+        return fsi_factor(mu, tau, cycle_length)
+    if scheme == "fixed-point":
+        if iterations is None:
+            raise ValueError("iterations: scheme='fixed-point' needs a number of iterations l >= 1")
+        return fixed_point_factor(mu, tau, iterations)
+    return explicit_factor(mu, tau) if scheme == "explicit" else semi_implicit_factor(mu, tau)
+
+
 # -- measured factors -------------------------------------------------------------------------------
 
 

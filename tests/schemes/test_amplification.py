@@ -12,6 +12,7 @@ from pdelib.measures import euclidean_norm
 from pdelib.schemes.amplification import (
     MAX_MODES,
     blowup_step,
+    closed_form_factors,
     dirichlet_modes,
     eigenmodes,
     explicit_factor,
@@ -171,6 +172,28 @@ def test_jacobi_factors_approach_the_semi_implicit_ones():
     for iterations, distance in ((5, 0.2), (200, 1e-8)):
         jacobi = measured_factors("jacobi", OPERATORS[1], 1.0, iterations=iterations)
         assert np.max(np.abs(jacobi - semi_implicit_factor(mu, 1.0))) < distance
+
+
+@pytest.mark.parametrize(
+    ("scheme", "options"),
+    [("explicit", {}), ("fsi", {"cycle_length": 7}), ("semi-implicit", {}), ("fixed-point", {"iterations": 4})],
+)
+def test_closed_form_factors_by_name_equal_the_measured_ones(scheme, options):
+    mu, _ = MODES[1]
+    tau = 0.45 * TAU_STAR[1]
+    assert_factors_equal(measured_factors(scheme, OPERATORS[1], tau, **options),
+                         closed_form_factors(scheme, mu, tau, **options))
+
+
+@pytest.mark.parametrize(
+    ("scheme", "options", "error"),
+    [("jacobi", {}, ValueError), ("fsi", {}, ValueError), ("fixed-point", {}, ValueError),
+     ("explicit", {"cycle_length": 3}, ValueError), ("fsi", {"cycle_length": 3, "iterations": 2}, ValueError),
+     ("heat", {}, ValueError), (1, {}, TypeError)],
+)
+def test_closed_form_factors_reject_what_does_not_apply(scheme, options, error):
+    with pytest.raises(error):
+        closed_form_factors(scheme, np.array([0.0, 1.0]), 0.1, **options)
 
 
 # -- stability read off the factors -------------------------------------------------------------
