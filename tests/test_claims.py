@@ -901,7 +901,7 @@ def test_ch08_s5_perona_malik_falls_on_the_ramp_and_a_monotone_flux_never_separa
     from pdelib.schemes.amplification import separating_pair, separation_ratio
 
     text = markdown("08")
-    assert "slope $\\sqrt3\\,\\lambda$" in text and "$\\Phi' = -1/8$" in text
+    assert "slope $\\sqrt{3}\\,\\lambda$" in text and "$\\Phi' = -1/8$" in text
     pm = diffusivity("perona-malik", 0.1)
     assert pm.flux_derivative(np.array([math.sqrt(3) * 0.1]))[0] == pytest.approx(-1 / 8, abs=1e-12)
     u, _ = separating_pair(64, 0.1)
