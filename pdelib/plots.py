@@ -1,4 +1,4 @@
-"""Static figures of the course (chapters 01-07): readable on a projector, colour-blind safe.
+"""Static figures of the course (chapters 01-08): readable on a projector, colour-blind safe.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot, so a
 notebook shows it as a static PNG (also on GitHub/nbviewer) and nothing stays open.
@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .diffusivities import Diffusivity, diffusivity
 from .fluxes import Flux
@@ -22,6 +23,8 @@ from .schemes.explicit import Evolution
 
 if TYPE_CHECKING:  # pdelib.schemes.implicit imports scipy and numba: only for the annotations
     from .nets.training import TrainingHistory
+    from .operators import DerivativeOperator
+    from .schemes.explicit import ExplicitScheme
     from .schemes.implicit import IterationResult
     from .schemes.multigrid import MultigridResult
 
@@ -275,4 +278,158 @@ def plot_flux_gallery(fluxes: Sequence[Flux], s_max: float = 4.0, columns: int =
         ax.set_visible(False)
     for ax in axes[-columns:]:
         ax.set_xlabel("s")
+    return figure
+
+
+# -- chapter 08: amplification factors ----------------------------------------------------------------
+# pdelib.schemes.amplification imports the implicit and multigrid schemes (scipy, numba): imported on first use.
+
+_FACTOR_LABELS = {"explicit": "explicit", "fsi": "FSI cycle, n = {n}", "semi-implicit": "semi-implicit",
+                  "fixed-point": "fixed point, ℓ = {l}"}
+
+
+@course_style()
+def plot_amplification_factors(operator: DerivativeOperator, ratios: Sequence[float] = (0.45, 1.1),
+                               cycle_length: int = 5, iterations: int = 3) -> Figure:
+    """The factor r(mu) of one step of each scheme against mu / ||D||^2, one panel per tau = ratio tau* (08).
+
+    Lines: the closed forms (:func:`pdelib.schemes.amplification.closed_form_factors`) on a fine grid of mu;
+    open dots: :func:`~pdelib.schemes.amplification.measured_factors`, each scheme's code run on the eigenmodes
+    of D^T D of ``operator`` (keep N small, e.g. 16, so the dots stay apart). Linear diffusion; shaded: the
+    stable band |r| <= 1. Values beyond +-1.6 leave the axes.
+    """
+    from .schemes.amplification import closed_form_factors, eigenmodes, measured_factors
+    from .schemes.explicit import stability_bound
+
+    tau_star = stability_bound(diffusivity("linear"), operator)
+    top = operator.norm_squared()
+    mu_k, _ = eigenmodes(operator)
+    mu = np.linspace(0.0, top, 801)
+    options = {"explicit": {}, "fsi": {"cycle_length": cycle_length}, "semi-implicit": {},
+               "fixed-point": {"iterations": iterations}}
+    figure, axes = new_figure(5.6 * len(ratios), 4.8, ncols=len(ratios), sharey=True)
+    for ax, ratio in zip(axes, ratios):
+        tau = ratio * tau_star
+        ax.axhspan(-1.0, 1.0, color=COLORS["green"], alpha=0.12, linewidth=0)
+        for (scheme, option), color, style, marker in zip(options.items(), CYCLE, LINESTYLES, "osD^"):
+            label = _FACTOR_LABELS[scheme].format(n=cycle_length, l=iterations)
+            ax.plot(mu / top, closed_form_factors(scheme, mu, tau, **option), color=color, linestyle=style, label=label)
+            ax.plot(mu_k / top, measured_factors(scheme, operator, tau, **option), marker, color=color,
+                    linestyle="none", markersize=7, markerfacecolor="white", label="_measured")
+        ax.plot([], [], "o", color=COLORS["black"], markerfacecolor="white", linestyle="none",
+                label=f"measured, N = {operator.size}")
+        ax.set(xlabel="μ / ‖D‖²", ylabel="factor r(μ) per step or cycle", title=f"τ = {ratio:g} τ*", ylim=(-1.6, 1.6))
+    axes[0].legend(loc="lower left", fontsize=11)
+    return figure
+
+
+@course_style()
+def plot_mode_gains(size: int = 63, taus: Sequence[float] = (10.0, 100.0), sweeps: int = 3) -> Figure:
+    """Per-mode gains of one V(2,1) cycle and of ``sweeps`` weighted Jacobi sweeps on (I + tau D^T D) u = f (08).
+
+    Dirichlet grid of ``size`` points, one panel per tau, log scale: :func:`pdelib.schemes.amplification.
+    multigrid_mode_gains` and :func:`~pdelib.schemes.amplification.jacobi_mode_gains` against the sine index k
+    (1 = smoothest); the worst mode of each is marked.
+    """
+    from .schemes.amplification import jacobi_mode_gains, multigrid_mode_gains
+
+    figure, axes = new_figure(5.6 * len(taus), 4.6, ncols=len(taus), sharey=True)
+    k = np.arange(1, size + 1)
+    for ax, tau in zip(axes, taus):
+        for gains, color, style, label in ((jacobi_mode_gains(size, tau, sweeps), COLORS["vermillion"], "--",
+                                            f"{sweeps} Jacobi sweeps (ω = 2/3)"),
+                                           (multigrid_mode_gains(size, tau), COLORS["blue"], "-", "one V(2,1) cycle")):
+            ax.semilogy(k, gains, color=color, linestyle=style, label=label)
+            worst = int(np.argmax(gains))
+            ax.plot(k[worst], gains[worst], "o", color=color, markersize=9, label="_worst")
+            ax.annotate(f"{gains[worst]:.3g}", (k[worst], gains[worst]), xytext=(8, -16), textcoords="offset points",
+                        color=color)
+        ax.set(xlabel="sine mode k (1 = smoothest)", ylabel="gain ‖C v_k‖ per cycle", title=f"τ = {tau:g}, N = {size}",
+               ylim=(1e-3, 2.0))
+    axes[0].legend(loc="lower right")
+    return figure
+
+
+@course_style()
+def plot_inner_factors(operator: DerivativeOperator, cycle_length: int = 20, long_cycle: int = 50,
+                       above: float = 1.02) -> Figure:
+    """Inside one cycle (left) and above tau* (right), linear diffusion (chapter 08).
+
+    Left: the largest |factor| over all mu in [0, ||D||^2] after each inner step k of one cycle at tau*: FSI
+    (:func:`pdelib.schemes.amplification.fsi_inner_factors`) and FED with the smallest or the largest step first
+    (:func:`~pdelib.schemes.amplification.fed_inner_factors`). Right: |p_n(mu)| of one FSI cycle of
+    ``long_cycle`` steps at tau* and at ``above`` tau*, and ``long_cycle`` explicit steps at ``above`` tau*.
+    """
+    from .schemes.amplification import explicit_factor, fed_inner_factors, fsi_factor, fsi_inner_factors
+    from .schemes.explicit import stability_bound
+
+    tau_star = stability_bound(diffusivity("linear"), operator)
+    top = operator.norm_squared()
+    mu = np.linspace(0.0, top, 2001)
+    figure, (ax_in, ax_above) = new_figure(12, 4.6, ncols=2)
+    k = np.arange(1, cycle_length + 1)
+    for inner, color, style, marker, label in (
+            (fsi_inner_factors(mu, tau_star, cycle_length), COLORS["blue"], "-", "o", "FSI"),
+            (fed_inner_factors(mu, tau_star, cycle_length), COLORS["green"], "-.", "x", "FED, smallest step first"),
+            (fed_inner_factors(mu, tau_star, cycle_length, largest_first=True), COLORS["vermillion"], "--", "s",
+             "FED, largest step first")):
+        ax_in.semilogy(k, np.abs(inner).max(axis=1), color=color, linestyle=style, marker=marker, markersize=7,
+                       markerfacecolor="none", label=label)
+    ax_in.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_in.axhline(1.0, color=COLORS["grey"], linewidth=1.2)
+    ax_in.set(xlabel="inner step k", ylabel="max over μ of |factor after k steps|",
+              title=f"inside one cycle, n = {cycle_length}, τ = τ*")
+    ax_in.legend(loc="upper right")
+    ax_above.axhspan(1e-300, 1.0, color=COLORS["green"], alpha=0.12, linewidth=0)
+    for values, color, style, label in (
+            (fsi_factor(mu, tau_star, long_cycle), COLORS["blue"], "-", f"FSI cycle, n = {long_cycle}, τ = τ*"),
+            (fsi_factor(mu, above * tau_star, long_cycle), COLORS["vermillion"], "--",
+             f"FSI cycle, n = {long_cycle}, τ = {above:g} τ*"),
+            (explicit_factor(mu, above * tau_star) ** long_cycle, COLORS["orange"], ":",
+             f"{long_cycle} explicit steps, τ = {above:g} τ*")):
+        ax_above.semilogy(mu / top, np.abs(values), color=color, linestyle=style, linewidth=1.6, label=label)
+    ax_above.set(xlabel="μ / ‖D‖²", ylabel="|factor of the cycle|", title="one cycle: at and above τ*",
+                 ylim=(1e-3, 3e4))
+    ax_above.legend(loc="upper left")
+    return figure
+
+
+@course_style()
+def plot_overshoot(f: np.ndarray, steps: dict[str, np.ndarray], window: tuple[int, int] | None = None) -> Figure:
+    """A signal f (grey) and the results of one step of some schemes on it, with the range [min f, max f]
+    dashed: what leaves it violates a max-min principle (chapter 08). ``window`` = (first, last) grid index."""
+    figure, (ax,) = new_figure(8, 4.4)
+    first, last = window if window is not None else (0, f.size - 1)
+    i = np.arange(first, last + 1)
+    ax.plot(i, f[first:last + 1], color=COLORS["grey"], linestyle="-", linewidth=1.2, marker="s", label="f")
+    for (label, u), color, style, marker in zip(steps.items(), CYCLE, LINESTYLES, "oD^v"):
+        ax.plot(i, u[first:last + 1], color=color, linestyle=style, marker=marker, markersize=6, label=label)
+    for level in (f.min(), f.max()):
+        ax.axhline(level, color=COLORS["black"], linestyle=":", linewidth=1.2)
+    ax.set(xlabel="grid index i", ylabel="u", title="one explicit step on a step edge; dotted: [min f, max f]")
+    ax.legend(loc="upper left")
+    return figure
+
+
+@course_style()
+def plot_separation(scheme: ExplicitScheme, u: np.ndarray, v: np.ndarray, steps: int = 20) -> Figure:
+    """Two nearby signals under ``steps`` steps of a scheme (chapter 08): left, the distance ratio
+    ||S^k u - S^k v|| / ||u - v|| (:func:`pdelib.schemes.amplification.separation_ratio`, log scale, 1 marked);
+    right, both norms ||S^k u||, ||S^k v|| against k."""
+    from .schemes.amplification import separation_ratio
+
+    figure, (ax_ratio, ax_norm) = new_figure(12, 4.4, ncols=2)
+    k = np.arange(1, steps + 1)
+    ax_ratio.semilogy(k, [separation_ratio(scheme, u, v, j) for j in k], color=COLORS["vermillion"],
+                      linestyle="-", marker="o", markersize=5, label="‖Sᵏu − Sᵏv‖ / ‖u − v‖")
+    ax_ratio.axhline(1.0, color=COLORS["grey"], linewidth=1.2)
+    ax_ratio.set(xlabel="step k", ylabel="distance ratio", title="nearby signals move apart")
+    for ax in (ax_ratio, ax_norm):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_ratio.legend(loc="upper left")
+    for signal, color, style, label in ((u, COLORS["blue"], "-", "‖Sᵏu‖"), (v, COLORS["orange"], "--", "‖Sᵏv‖")):
+        ax_norm.plot(np.arange(steps + 1), scheme.evolve(signal, steps).norms, color=color, linestyle=style,
+                     label=label)
+    ax_norm.set(xlabel="step k", ylabel="‖Sᵏ·‖₂", title="while both norms shrink")
+    ax_norm.legend(loc="upper right")
     return figure

@@ -1,5 +1,5 @@
 """Claims audit (issue 13): every number or "iff / never / always / below" statement in the prose of
-chapters 01-07 and the README that no code cell prints next to it is checked here.
+chapters 01-08 and the README that no code cell prints next to it is checked here.
 
 Where possible a test reads the number out of the Markdown (notebook cells, cell metadata ``alt`` or
 the README) and compares it with the computation, so that prose cannot drift from what pdelib computes.
@@ -43,7 +43,7 @@ def notebook(chapter: str) -> dict:
 
 
 def markdown(chapter: str) -> str:
-    """All Markdown cells of chapter ``chapter`` ("01" .. "07"), joined."""
+    """All Markdown cells of chapter ``chapter`` ("01" .. "08"), joined."""
     return "\n\n".join("".join(cell["source"]) for cell in notebook(chapter)["cells"] if cell["cell_type"] == "markdown")
 
 
@@ -843,3 +843,192 @@ def test_ch07_exercise3_time_per_epoch_matches_the_benchmark_figure():
     per_epoch = float(re.search(r"0\.\d+ / (0\.\d+) / 0\.\d+ s per epoch", row).group(1))
     assert f"measures {round(per_epoch, 1)} s per epoch" in markdown("07")
     assert f"about {round(60 * per_epoch, -1):.0f} s on 2 cores" in markdown("07")
+
+
+# -- chapter 08 ---------------------------------------------------------------------------------------
+# Section and exercise numbers of notebooks/08-amplification-factors.ipynb that no cell prints next to them.
+
+D08 = {n: DerivativeOperator(n, 64) for n in (1, 2)}
+TAU08 = {n: stability_bound(LINEAR, D) for n, D in D08.items()}
+
+
+def test_ch08_s3_explicit_factor_just_above_the_bound():
+    from pdelib.schemes.amplification import explicit_factor
+
+    per_step = number(markdown("08"), r"\$\|r\| = ([\d.]+)\$ per step at \$1.02")
+    for n, D in D08.items():
+        assert abs(explicit_factor(D.norm_squared(), 1.02 * TAU08[n])) == pytest.approx(per_step, abs=1e-12)
+
+
+def test_ch08_s3_fsi_weights_and_fed_steps_are_the_stated_formulas():
+    text = markdown("08")
+    assert "$\\alpha_k = (4k + 2)/(2k + 3)$" in text
+    assert "$\\tau_i = \\tau / \\big(2\\cos^2(\\pi(2i+1)/(4n+2))\\big)$" in text
+    k = np.arange(20)
+    assert np.allclose(pdelib.fsi_weights(20), (4 * k + 2) / (2 * k + 3), rtol=1e-15)
+    fed = np.sort(pdelib.fed_step_sizes(0.5, 20))
+    assert np.allclose(fed, np.sort(0.5 / (2 * np.cos(np.pi * (2 * k + 1) / 82) ** 2)), rtol=1e-13)
+
+
+def test_ch08_s3_fed_largest_first_is_eight_orders_too_large_and_fsi_inner_steps_stay_bounded():
+    from pdelib.schemes.amplification import fed_inner_factors, fsi_inner_factors
+
+    text = markdown("08")
+    assert "reach $3 \\cdot 10^8$" in text and "eight orders of magnitude" in text
+    mu = np.linspace(0.0, D08[1].norm_squared(), 2001)
+    largest = np.abs(fed_inner_factors(mu, TAU08[1], 20, largest_first=True)).max()
+    assert round(largest, -8) == 3e8 and 1e8 < largest < 1e9
+    for n in (1, 2):  # "all of them stay in [-1, 1] for tau <= tau*"
+        mu = np.linspace(0.0, D08[n].norm_squared(), 2001)
+        assert np.abs(fsi_inner_factors(mu, TAU08[n], 50)).max() <= 1 + 1e-12
+
+
+def test_ch08_s4_jacobi_smoothest_factor_and_the_v_cycle_smoothing_work():
+    from pdelib.schemes.amplification import dirichlet_modes, weighted_jacobi_factor
+    from pdelib.schemes.multigrid import MultigridSolver
+
+    text = markdown("08")
+    assert "about $1 - \\omega/(1 + 2\\tau)$" in text and "three Jacobi sweeps, the fine-grid smoothing work" in text
+    mu, _ = dirichlet_modes(63)
+    for tau in (10.0, 100.0):
+        exact = weighted_jacobi_factor(mu[:1], tau)[0]
+        assert exact == pytest.approx(1 - (2 / 3) / (1 + 2 * tau), abs=1e-3) and exact > 0.96
+    solver = MultigridSolver(63, problem="implicit-diffusion", tau=10.0)
+    assert (solver.pre, solver.post) == (2, 1)
+
+
+def test_ch08_s5_perona_malik_falls_on_the_ramp_and_a_monotone_flux_never_separates():
+    from pdelib.schemes.amplification import separating_pair, separation_ratio
+
+    text = markdown("08")
+    assert "slope $\\sqrt{3}\\,\\lambda$" in text and "$\\Phi' = -1/8$" in text
+    pm = diffusivity("perona-malik", 0.1)
+    assert pm.flux_derivative(np.array([math.sqrt(3) * 0.1]))[0] == pytest.approx(-1 / 8, abs=1e-12)
+    u, _ = separating_pair(64, 0.1)
+    assert np.diff(u).max() == pytest.approx(math.sqrt(3) * 0.1)
+    # monotone flux, 0 <= Phi' <= L: non-expansive for tau <= tau*
+    charbonnier = diffusivity("charbonnier", 0.1)
+    scheme = pdelib.ExplicitScheme(stability_bound(charbonnier, D08[1]), charbonnier, D08[1])
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        a = rng.standard_normal(64) * rng.uniform(0.01, 10)
+        b = a + 1e-3 * rng.standard_normal(64)
+        assert separation_ratio(scheme, a, b, 10) <= 1 + 1e-9
+
+
+def test_ch08_exercise1_blowup_at_one_and_a_half_tau_star():
+    from pdelib.schemes.amplification import blowup_step, eigenmodes, explicit_factor
+
+    text = markdown("08")
+    assert "$2^{19} \\approx 5.2 \\cdot 10^5$" in text and "$2^{20} \\approx 1.05 \\cdot 10^6$" in text
+    assert round(2**19 / 1e5, 1) == 5.2 and round(2**20 / 1e6, 2) == 1.05
+    step = number(text, r"`blowup_step\(-2.0\)` is (\d+)")
+    reported = number(text, r"\.blowup\.step` reports (\d+)")
+    for n, D in D08.items():
+        mu, modes = eigenmodes(D)
+        assert explicit_factor(mu[-1], 1.5 * TAU08[n]) == pytest.approx(-2.0, abs=1e-12)
+        assert blowup_step(-2.0) == step == reported
+        assert evolve(modes[:, -1], 1.5 * TAU08[n], 1000, LINEAR, D).blowup.step == reported
+
+
+def test_ch08_exercise2_where_few_fixed_point_iterations_leave_the_band():
+    from pdelib.schemes.amplification import fixed_point_factor
+
+    text = markdown("08")
+    root = number(text, r"at the root \$x = ([\d.]+)\$")
+    ratio = number(text, r"x - 2\$: at \$\\tau = ([\d.]+)\\,\\tau\^\*\$")
+    x = np.linspace(0.0, 2.0, 2_000_001)  # x = tau mu_max = 2 tau / tau*
+
+    def first_exit(iterations):
+        out = np.flatnonzero(np.abs(fixed_point_factor(x, 1.0, iterations)) > 1)
+        return x[out[0]] / 2 if out.size else None
+
+    assert first_exit(1) is None  # one explicit step: in the band up to tau*
+    assert [first_exit(l) for l in (2, 4, 10)] == pytest.approx([0.5] * 3, abs=1e-5)
+    assert first_exit(3) == pytest.approx(ratio, abs=5e-5) and ratio == pytest.approx(root / 2, abs=5e-5)
+    assert root**3 - root**2 + root - 2 == pytest.approx(0, abs=5e-4)
+
+
+def test_ch08_exercise3_fed_largest_first_on_the_top_mode():
+    from pdelib.schemes.amplification import eigenmodes
+
+    text = markdown("08")
+    peak_text = number(text, r"\$\\\|u\\\|\$ rises to \$([\d.]+) \\cdot 10\^8\$") * 1e8
+    end_text = number(text, r"ends at \$([\d.]+) \\approx 1/41\$")
+    _, modes = eigenmodes(D08[1])
+    for order, expected_peak in ((-1, peak_text), (1, None)):
+        u, peak = modes[:, -1], 0.0
+        for step in pdelib.fed_step_sizes(TAU08[1], 20)[::order]:
+            u = pdelib.ExplicitScheme(step, LINEAR, D08[1]).step(u)
+            peak = max(peak, np.linalg.norm(u))
+        assert np.linalg.norm(u) == pytest.approx(end_text, abs=5e-5) == pytest.approx(1 / 41, abs=5e-5)
+        if expected_peak is None:
+            assert peak <= 1.0  # smallest first: never above 1
+        else:
+            assert peak == pytest.approx(expected_peak, rel=2e-3)
+
+
+def test_ch08_exercise4_jacobi_sweeps_to_match_one_v_cycle():
+    from pdelib.schemes.amplification import dirichlet_modes, multigrid_mode_gains, weighted_jacobi_factor
+
+    text = markdown("08")
+    factors = [number(text, r"smoothest sine by ([\d.]+) at"), number(text, r"at \$\\tau = 10\$ and ([\d.]+) at")]
+    gains = [number(text, r"worst gain \(([\d.]+) and"), number(text, r"worst gain \([\d.]+ and ([\d.]+)\)")]
+    sweeps = [number(text, r"takes (\d+) and"), number(text, r"takes \d+ and (\d+) sweeps")]
+    mu, _ = dirichlet_modes(63)
+    for tau, factor, gain, count in zip((10.0, 100.0), factors, gains, sweeps):
+        one = weighted_jacobi_factor(mu[:1], tau)[0]
+        worst = multigrid_mode_gains(63, tau).max()
+        assert one == pytest.approx(factor, abs=5e-6) and worst == pytest.approx(gain, abs=5e-5)
+        assert math.ceil(math.log(worst) / math.log(one)) == count
+
+
+def test_ch08_alt_texts_quote_the_measured_gains_and_norms():
+    from pdelib.schemes.amplification import jacobi_mode_gains, multigrid_mode_gains, separating_pair, separation_ratio
+
+    alt = alt_texts("08")
+    jacobi = [number(alt, r"Jacobi ([\d.]+) and"), number(alt, r"Jacobi [\d.]+ and ([\d.]+) at the")]
+    cycle = [number(alt, r"the V-cycle ([\d.]+) and"), number(alt, r"the V-cycle [\d.]+ and ([\d.]+)\.")]
+    for tau, j, c in zip((10.0, 100.0), jacobi, cycle):
+        assert f"{jacobi_mode_gains(63, tau).max():.3g}" == f"{j:g}"
+        assert f"{multigrid_mode_gains(63, tau).max():.3g}" == f"{c:g}"
+    pm = diffusivity("perona-malik", 0.1)
+    scheme = pdelib.ExplicitScheme(0.9 * stability_bound(pm, D08[1]), pm, D08[1])
+    u, v = separating_pair(64, 0.1)
+    assert round(separation_ratio(scheme, u, v, 1), 1) == number(alt, r"rising from ([\d.]+) after one step")
+    assert round(separation_ratio(scheme, u, v, 20)) == number(alt, r"to about (\d+) after 20 steps")
+    first, last = number(alt, r"falling steadily from ([\d.]+) to"), number(alt, r"falling steadily from [\d.]+ to ([\d.]+)\.")
+    for signal in (u, v):
+        norms = scheme.evolve(signal, 20).norms
+        assert (round(norms[0], 3), round(norms[-1], 3)) == (first, last)
+    assert "up to about 3 times 10 to the 8" not in alt and "about 3 times 10 to the 8" in alt  # s3 test checks 3e8
+    from pdelib.schemes.amplification import fsi_factor
+    mu = np.linspace(0.0, D08[1].norm_squared(), 2001)
+    assert 1e3 < np.abs(fsi_factor(mu, 1.02 * TAU08[1], 50)).max() < 1e4  # "several thousand"
+
+
+def test_readme_ch08_row_matches_the_module():
+    from pdelib.schemes.amplification import (blowup_step, eigenmodes, explicit_factor, fed_inner_factors,
+                                              jacobi_mode_gains, multigrid_mode_gains, separating_pair,
+                                              separation_ratio)
+
+    row = next(line for line in readme().splitlines() if line.startswith("| [08 ·"))
+    steps = [int(v) for v in re.search(r"\((\d+) / (\d+) / (\d+) at 1.01 / 1.05 / 1.2 τ\*", row).groups()]
+    for n, D in D08.items():
+        mu, modes = eigenmodes(D)
+        for ratio, expected in zip((1.01, 1.05, 1.2), steps):
+            r = explicit_factor(mu[-1], ratio * TAU08[n])
+            assert blowup_step(r) == expected == evolve(modes[:, -1], ratio * TAU08[n], 10_000, LINEAR, D).blowup.step
+    mu = np.linspace(0.0, D08[1].norm_squared(), 2001)
+    peak = np.abs(fed_inner_factors(mu, TAU08[1], 20, largest_first=True)).max()
+    assert f"{peak:.3g}".replace("+0", "") == re.search(r"reaches ([\d.]+e\d+)", row).group(1)
+    cycle = [float(v) for v in re.search(r"worst mode gain is ([\d.]+) / ([\d.]+)", row).groups()]
+    sweeps = [float(v) for v in re.search(r"3 Jacobi sweeps give ([\d.]+) / ([\d.]+)", row).groups()]
+    for tau, c, j in zip((10.0, 100.0), cycle, sweeps):
+        assert round(multigrid_mode_gains(63, tau).max(), 4) == c
+        assert round(jacobi_mode_gains(63, tau).max(), 3) == j
+    pm = diffusivity("perona-malik", 0.1)
+    scheme = pdelib.ExplicitScheme(0.9 * stability_bound(pm, D08[1]), pm, D08[1])
+    u, v = separating_pair(64, 0.1)
+    assert round(separation_ratio(scheme, u, v, 20)) == number(row, r"nearby signals (\d+)× apart in 20 steps")
+

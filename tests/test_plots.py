@@ -1,4 +1,4 @@
-"""Tests of the static figures in pdelib.plots (chapters 01-02): structure, style, blow-up marking."""
+"""Tests of the static figures in pdelib.plots (chapters 01-08): structure, style, blow-up marking."""
 
 import matplotlib
 
@@ -144,6 +144,88 @@ def test_norm_trajectories_show_the_largest_growth_and_mark_overflow():
     assert len([line for line in ax.lines if line.get_marker() == "X"]) == 1
 
 
+# -- chapter 08 ---------------------------------------------------------------------------------------
+
+SMALL = pdelib.DerivativeOperator(1, 16)
+
+
+def overshoot_steps():
+    """A unit step edge and one explicit linear step of order 1 and 2 at 0.9 tau* on it."""
+    f = np.repeat([0.0, 1.0], SIZE // 2)
+    linear = pdelib.diffusivity("linear")
+    steps = {}
+    for order in (1, 2):
+        operator = pdelib.DerivativeOperator(order, SIZE)
+        steps[f"n = {order}"] = pdelib.ExplicitScheme(0.9 * pdelib.stability_bound(linear, operator), linear,
+                                                      operator).step(f)
+    return f, steps
+
+
+def separation_case():
+    from pdelib.schemes.amplification import separating_pair
+
+    pm, operator = pdelib.diffusivity("perona-malik", 0.1), pdelib.DerivativeOperator(1, SIZE)
+    scheme = pdelib.ExplicitScheme(0.9 * pdelib.stability_bound(pm, operator), pm, operator)
+    return scheme, *separating_pair(SIZE, 0.1)
+
+
+def test_amplification_factors_dots_lie_on_the_closed_form_lines():
+    from pdelib.schemes.amplification import eigenmodes
+
+    figure = plots.plot_amplification_factors(SMALL, ratios=(0.45, 1.1))
+    mu, _ = eigenmodes(SMALL)
+    for ax in figure.axes:
+        lines = [line for line in ax.lines if line.get_linestyle() not in ("None", "none")]
+        dots = [line for line in ax.lines if line.get_label() == "_measured"]
+        assert len(lines) == len(dots) == 4
+        for line, dot in zip(lines, dots):
+            np.testing.assert_allclose(dot.get_xdata(), mu / SMALL.norm_squared())
+            on_line = np.interp(dot.get_xdata(), line.get_xdata(), line.get_ydata())
+            assert np.max(np.abs(on_line - dot.get_ydata())) < 0.02  # linear interpolation of the 801-point curve
+        assert ax.get_ylim() == (-1.6, 1.6)
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["explicit", "FSI cycle, n = 5", "semi-implicit", "fixed point, ℓ = 3", "measured, N = 16"]
+
+
+def test_mode_gains_mark_the_worst_mode_of_each_method():
+    figure = plots.plot_mode_gains(31, taus=(10.0,))
+    (ax,) = figure.axes
+    jacobi, multigrid = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert jacobi.get_ydata().max() > 0.85 > 0.3 > multigrid.get_ydata().max()
+    worst = [line for line in ax.lines if line.get_label() == "_worst"]
+    assert [float(np.atleast_1d(line.get_ydata())[0]) for line in worst] == [jacobi.get_ydata().max(),
+                                                                             multigrid.get_ydata().max()]
+    assert ax.get_yscale() == "log"
+
+
+def test_inner_factors_show_fed_largest_first_far_above_one_and_fsi_at_one():
+    figure = plots.plot_inner_factors(pdelib.DerivativeOperator(1, 32), cycle_length=10, long_cycle=20)
+    ax_in, ax_above = figure.axes
+    fsi, smallest, largest = ax_in.lines[:3]
+    assert np.all(fsi.get_ydata() <= 1 + 1e-12) and np.all(smallest.get_ydata() <= 1 + 1e-12)
+    assert largest.get_ydata().max() > 1e3
+    at, above, explicit = ax_above.lines
+    assert at.get_ydata().max() <= 1 + 1e-12 < above.get_ydata().max()
+    assert explicit.get_ydata().max() < above.get_ydata().max()
+
+
+def test_overshoot_draws_f_the_steps_and_the_range():
+    f, steps = overshoot_steps()
+    (ax,) = plots.plot_overshoot(f, steps, window=(24, 39)).axes
+    assert [line.get_label() for line in ax.lines if not line.get_label().startswith("_")] == ["f", "n = 1", "n = 2"]
+    assert len(ax.lines) == 5  # f, two steps, two range lines
+    assert np.array_equal(ax.lines[2].get_ydata(), steps["n = 2"][24:40])
+
+
+def test_separation_draws_the_ratio_and_both_norms():
+    scheme, u, v = separation_case()
+    ax_ratio, ax_norm = plots.plot_separation(scheme, u, v, steps=5).axes
+    ratio = ax_ratio.lines[0].get_ydata()
+    assert len(ratio) == 5 and ratio[-1] > ratio[0] > 1
+    norm_u, norm_v = ax_norm.lines
+    assert np.all(np.diff(norm_u.get_ydata()) <= 0) and np.all(np.diff(norm_v.get_ydata()) <= 0)
+
+
 def make_figures(runs):
     """name -> (figure, expected number of axes) for every figure function of pdelib.plots."""
     signal = pdelib.noisy_step(SIZE, seed=2)
@@ -161,12 +243,20 @@ def make_figures(runs):
         "residual_histories": (plots.plot_residual_histories(multigrid_results()), 1),
         "training_curves": (plots.plot_training_curves(training_histories()), 1),
         "norm_trajectories": (plots.plot_norm_trajectories(NORM_TRAJECTORIES), 1),
+        "amplification_factors": (plots.plot_amplification_factors(SMALL), 2),
+        "mode_gains": (plots.plot_mode_gains(31), 2),
+        "inner_factors": (plots.plot_inner_factors(pdelib.DerivativeOperator(1, 32), cycle_length=10,
+                                                   long_cycle=20), 2),
+        "overshoot": (plots.plot_overshoot(*overshoot_steps(), window=(24, 39)), 1),
+        "separation": (plots.plot_separation(*separation_case(), steps=5), 2),
     }
 
 
 FIGURES = ["diffusivities", "diffusivities-all", "signals", "time_step_study", "time_step_study-one-run",
-           "steps_against_time", "flux_gallery", "iteration_errors", "residual_histories", "training_curves", "norm_trajectories", "new_figure"]
-PLOTS = FIGURES[:11]  # the functions that draw and label (new_figure returns empty axes)
+           "steps_against_time", "flux_gallery", "iteration_errors", "residual_histories", "training_curves",
+           "norm_trajectories", "amplification_factors", "mode_gains", "inner_factors", "overshoot", "separation",
+           "new_figure"]
+PLOTS = FIGURES[:-1]  # the functions that draw and label (new_figure returns empty axes)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@
   <-> :mod:`pdelib.nets.recurrent`; its compiled tridiagonal solve is :mod:`pdelib.schemes.tridiagonal`
 * :mod:`pdelib.schemes.multigrid` -- V/W-cycles and full multigrid (06) <-> :mod:`pdelib.nets.unet`;
   its grids, transfer operators and smoothers are :mod:`pdelib.schemes.grids`
+* :mod:`pdelib.schemes.amplification` -- amplification factors of every scheme (08), measured from the
+  schemes above on the eigenmodes of D^T D; multigrid and Jacobi gains; what the linear picture does not tell
 
 The submodules are imported on first use: ``import pdelib`` loads :mod:`~pdelib.schemes.explicit` and
 :mod:`~pdelib.schemes.fsi` (numpy); scipy (implicit) and numba (tridiagonal) only when those are used.
