@@ -80,8 +80,8 @@ class AmplificationApp(App):
     (:class:`~pdelib.schemes.explicit.ExplicitScheme`, :class:`~pdelib.schemes.fsi.FSIScheme` cycles,
     :class:`~pdelib.schemes.implicit.SemiImplicitScheme`, l iterations of
     :class:`~pdelib.schemes.implicit.FixedPointSolver` per step) run from u^0 = v_1 + v_{N-1}: the amplitudes
-    |<v, u^k>| of both modes against the step k (a cycle of n steps for FSI; the time reached is in the
-    title), stopped where one exceeds 10^6 (the blow-up of chapter 02, marked), with |factor|^k dotted.
+    |<v, u^k>| of both modes against the step k (a cycle of n steps, time tau (n^2 + n) / 3, for FSI),
+    stopped where one exceeds 10^6 (the blow-up of chapter 02, marked), with |factor|^k dotted.
 
     Budget (recompute <= 15 ms at N = 64): an update runs at most ``WORK`` explicit-step equivalents (costs
     measured at N = 64: an FSI cycle 2 n, a fixed-point step 4 l as each iteration validates its inputs, a
@@ -154,7 +154,8 @@ class AmplificationApp(App):
 
         ax = self.ax_factor
         ax.set_yscale("log")
-        ax.set(xlim=(-0.02, 1.02), ylim=self.FACTOR_LIMITS, xlabel="μ / ‖D‖²", ylabel="|factor|")
+        ax.set(xlim=(-0.02, 1.02), ylim=self.FACTOR_LIMITS, xlabel="μ / ‖D‖²", ylabel="|factor|",
+               title="factor per step (FSI: per cycle)")
         ax.axhspan(self.FACTOR_LIMITS[0], 1.0, color=COLORS["green"], alpha=0.12, linewidth=0)
         ax.axhline(1.0, color=black, linewidth=1.2)
         self._curves = {name: ax.plot([], [], color=SCHEME_COLORS[name], linestyle="-")[0] for name in SCHEMES.values()}
@@ -198,16 +199,16 @@ class AmplificationApp(App):
             return semi_implicit_factor(s, tau)
         return fixed_point_factor(s, tau, self.controls["iterations"].value)
 
-    def _stepper(self, scheme: str, tau: float, operator: DerivativeOperator) -> tuple[Callable, float, int]:
-        """(one step in place, its diffusion time, its cost in explicit-step equivalents) from the scheme code."""
+    def _stepper(self, scheme: str, tau: float, operator: DerivativeOperator) -> tuple[Callable, int]:
+        """(one step in place, its cost in explicit-step equivalents) from the scheme code."""
         n, iterations = self.controls["cycle_length"].value, self.controls["iterations"].value
         if scheme == "explicit":
-            return ExplicitScheme(tau, self.linear, operator).step_inplace, tau, 1
+            return ExplicitScheme(tau, self.linear, operator).step_inplace, 1
         if scheme == "fsi":
             fsi = FSIScheme(tau, n, self.linear, operator)
-            return (lambda u: fsi.advance(u, 1)), fsi.cycle_time, 2 * n
+            return (lambda u: fsi.advance(u, 1)), 2 * n
         if scheme == "semi-implicit":
-            return SemiImplicitScheme(tau, self.linear, operator).step_inplace, tau, 5 if operator.order == 2 else 1
+            return SemiImplicitScheme(tau, self.linear, operator).step_inplace, 5 if operator.order == 2 else 1
         solver = FixedPointSolver(tau, self.linear, operator)
 
         def fixed_point_step(u: np.ndarray) -> None:
@@ -216,7 +217,7 @@ class AmplificationApp(App):
                 v = solver.iterate(u, v)
             u[...] = v
 
-        return fixed_point_step, tau, 4 * iterations
+        return fixed_point_step, 4 * iterations
 
     def recompute(self) -> None:
         order, scheme = self.controls["order"].value, self.controls["evolve"].value
@@ -227,7 +228,7 @@ class AmplificationApp(App):
         self.checkerboard_factor = float(self.mode_factors[1])
         self.unstable = abs(self.checkerboard_factor) > 1.0
         self.predicted = blowup_step(self.checkerboard_factor) if self.unstable else None
-        step, self.step_time, cost = self._stepper(scheme, self.tau, self.operators[order])
+        step, cost = self._stepper(scheme, self.tau, self.operators[order])
         self.run_steps = min(self.steps, max(1, self.WORK // cost))
         self.amplitudes, self.blowup = self._run(step, self.run_steps)
 
@@ -268,7 +269,6 @@ class AmplificationApp(App):
             marker.set_xdata([position, position])
         self._measured.set_data(positions, self._clipped(self.amplitudes[1], self.FACTOR_LIMITS))
         self._measured.set_markerfacecolor(color)
-        self.ax_factor.set_title(f"factors at τ = {self.ratio:.2f} τ* = {self.tau:.4f}", color=COLORS["black"])
 
         k = np.arange(self.steps + 1)
         steps_run = np.arange(self.amplitudes.shape[0])
@@ -286,13 +286,13 @@ class AmplificationApp(App):
         unit = "cycle" if scheme == "fsi" else "step"
         computed = self.amplitudes.shape[0] - 1
         shortened = f" of {self.steps}" if self.run_steps < self.steps else ""
-        self.ax_modes.set_title(f"{self._label()}: {computed}{shortened} {unit}s, t = {computed * self.step_time:.4g}",
-                                color=COLORS["black"])
+        name = next(label for label, value in SCHEMES.items() if value == scheme)
+        self.ax_modes.set_title(f"{name}, τ = {self.tau:.4f}: {computed}{shortened} {unit}s", color=COLORS["black"])
         self._show_status(self.describe())
 
     def animated_artists(self) -> list:
         return [*self._curves.values(), *self._mode_markers, self._measured, *self._runs, *self._predictions,
-                self._blowup_marker, self.ax_factor.title, self.ax_modes.title]
+                self._blowup_marker, self.ax_modes.title]
 
     # -- describing -----------------------------------------------------------------------------------
 

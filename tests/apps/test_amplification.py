@@ -93,7 +93,7 @@ def test_defaults(app):
     assert app.defaults == DEFAULTS
     assert app.tau == pytest.approx(0.9 * stability_bound(LINEAR, DerivativeOperator(1, N)), rel=1e-15)
     assert plain_status(app) == "explicit, n = 1, τ = 0.90 τ*; checkerboard factor −0.80; every |factor| ≤ 1: stable"
-    assert app.ax_factor.get_title() == "factors at τ = 0.90 τ* = 0.4503"
+    assert app.ax_modes.get_title() == "explicit, τ = 0.4503: 200 steps"
     assert COLORS["vermillion"] not in app.status.value
     assert app.amplitudes.shape == (201, 2) and app.blowup is None
     assert app.figure.get_size_inches() * app.figure.dpi == pytest.approx([920, 400])
@@ -163,8 +163,8 @@ def snapshot(app) -> dict:
 
 
 @pytest.mark.parametrize(("control", "value", "changed"), [
-    ("tau", 1.3, {"explicit", "fsi", "semi-implicit", "fixed-point", "runs", "left title", "right title"}),
-    ("order", 2, {"markers", "runs", "left title", "right title"}),  # tau* changes, tau / tau* stays
+    ("tau", 1.3, {"explicit", "fsi", "semi-implicit", "fixed-point", "runs", "right title"}),
+    ("order", 2, {"markers", "runs", "right title"}),  # tau* changes, tau / tau* stays
     ("cycle_length", 31, {"fsi"}),
     ("iterations", 9, {"fixed-point"}),
     ("show_fsi", False, {"fsi"}),
