@@ -34,11 +34,16 @@ def resident_bytes() -> int:
 SLIDERS = (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)
 
 
+def options(control: widgets.Widget) -> tuple:
+    """The values a dropdown, toggle buttons or a checkbox offers."""
+    return (True, False) if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)) else control._options_values
+
+
 def random_values(app, names: list[str], rng: random.Random) -> dict[str, object]:
     """Values the controls ``names`` offer: options first, then numbers within each slider's range once those
     options apply (:meth:`App.control_limits`: the tau slider follows the diffusivity, depth follows N)."""
-    values = {name: rng.choice(app.controls[name]._options_values)
-              for name in names if not isinstance(app.controls[name], SLIDERS)}
+    values = {name: rng.choice(options(app.controls[name])) for name in names
+              if not isinstance(app.controls[name], SLIDERS)}
     pending = {name: control.value for name, control in app.controls.items()} | values
     for name in names:
         control = app.controls[name]
@@ -67,8 +72,8 @@ def stability_app():
 
 @pytest.mark.soak
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc/self/statm (Linux)")
-@pytest.mark.parametrize("app_name", ["ActivationApp", "DiffusionApp", "FSIApp", "ImplicitApp", "MultigridApp",
-                                      "TimeStepApp", "StabilityApp"])
+@pytest.mark.parametrize("app_name", ["ActivationApp", "AmplificationApp", "DiffusionApp", "FSIApp", "ImplicitApp",
+                                      "MultigridApp", "TimeStepApp", "StabilityApp"])
 def test_random_control_changes_never_raise_and_memory_levels_off(small_apps, request, app_name, monkeypatch):
     app = request.getfixturevalue("stability_app") if app_name == "StabilityApp" else small_apps[app_name]
     rng = random.Random(app_name)

@@ -7,6 +7,7 @@
 * :class:`ImplicitApp` (chapter 05, :mod:`pdelib.apps.implicit`): one implicit step by fixed point, Jacobi and a direct solve
 * :class:`MultigridApp` (chapter 06, :mod:`pdelib.apps.multigrid`): depth, smoothing, smoother, cycle and N -> convergence and the equivalent U-net
 * :class:`StabilityApp` (chapter 07, :mod:`pdelib.apps.stability`): trained networks with more blocks, larger steps and other inputs
+* :class:`AmplificationApp` (chapter 08, :mod:`pdelib.apps.amplification`): the amplification factor of every scheme against mu, two eigenmodes evolved
 
 Each app recomputes with the numpy solvers and updates its matplotlib artists in place
 (no figure is recreated, nothing is printed), so it stays live and passes strict nbval.
@@ -16,6 +17,7 @@ Importing this package loads matplotlib, ipympl and ipywidgets, not torch.
 """
 
 from .activation import ActivationApp
+from .amplification import AmplificationApp
 from .base import DIFFUSIVITY_LABELS, App, attach_canvas
 from .diffusion import DiffusionApp
 from .fsi import FSIApp
@@ -26,6 +28,7 @@ from .time_step import TimeStepApp
 
 __all__ = [
     "ActivationApp",
+    "AmplificationApp",
     "App",
     "DIFFUSIVITY_LABELS",
     "DiffusionApp",

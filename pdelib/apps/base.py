@@ -77,7 +77,7 @@ def check_option(value: object, name: str, options) -> object:
 
 def check_control(name: str, value: object, control: widgets.Widget, limits: tuple[float, float] | None = None) -> object:
     """Validate a new value of ``control`` without applying it: a number within the slider's range (or within
-    ``limits``), or one of the control's options; never clamped. Raises TypeError/ValueError naming ``name``."""
+    ``limits``), True or False for a checkbox, or one of the control's options; never clamped. Raises TypeError/ValueError naming ``name``."""
     if isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider, widgets.IntSlider)):
         if limits is None:
             low, high = control.min, control.max
@@ -88,6 +88,8 @@ def check_control(name: str, value: object, control: widgets.Widget, limits: tup
         if isinstance(control, widgets.IntSlider):
             return check_int(value, name, low, high)
         return check_real(value, name, low, high)
+    if isinstance(control, (widgets.Checkbox, widgets.ToggleButton)):
+        return check_option(value, name, (True, False))
     return check_option(value, name, control._options_values)
 
 
