@@ -916,6 +916,30 @@ def test_ch08_s5_perona_malik_falls_on_the_ramp_and_a_monotone_flux_never_separa
         assert separation_ratio(scheme, a, b, 10) <= 1 + 1e-9
 
 
+def test_ch08_s6_what_to_try_in_the_widget():
+    """Section 6: at 1.05 tau* the explicit checkerboard passes 10^6 at step 145 (the predict question), FSI with
+    cycle length 20 within a few cycles, and not at tau* itself; the semi-implicit curve stays in (0, 1] at 2 tau*;
+    the order changes tau* and mu_1 but no curve."""
+    from pdelib.apps import AmplificationApp
+
+    text = markdown("08")
+    assert "at 1.05 the checkerboard passes $10^6$ within a few cycles" in text
+    app = AmplificationApp()
+    app.set(tau=1.05)
+    assert app.blowup == app.predicted == 145
+    app.set(evolve="fsi", cycle_length=20, tau=1.0)
+    assert app.blowup is None and np.all(np.abs(app.curves["fsi"]) <= 1 + 1e-12)
+    app.set(tau=1.05)
+    assert app.blowup is not None and app.blowup <= 5
+    app.set(tau=2.0)
+    assert np.all((app.curves["semi-implicit"] > 0) & (app.curves["semi-implicit"] <= 1))
+    curves = {name: values.copy() for name, values in app.curves.items()}
+    positions, bound = list(app.mode_positions[1]), app.tau
+    app.set(order=2)
+    assert all(np.array_equal(curves[name], app.curves[name]) for name in curves)
+    assert app.mode_positions[2][0] != positions[0] and app.tau != bound
+
+
 def test_ch08_exercise1_blowup_at_one_and_a_half_tau_star():
     from pdelib.schemes.amplification import blowup_step, eigenmodes, explicit_factor
 

@@ -138,6 +138,26 @@ class _Canvas(Canvas):
                 self._data_url = "data:image/png;base64," + b64encode(png.getvalue()).decode("ascii")
         self.send({"data": '{"type": "binary"}'}, buffers=[data])
 
+    def get_diff_image(self) -> bytes | None:
+        """matplotlib's frame for the browser (``FigureCanvasWebAggCore.get_diff_image``: the pixels changed
+        since the last frame, or all of them), PNG-compressed at level 1 instead of 6: about 12 ms instead of
+        19 for a 920 x 400 frame, 39 KB instead of 30 (chapter 08's app; ``benchmarks/bench_*_app.py``)."""
+        if not self._png_is_old:
+            return None
+        pixels = np.asarray(self.get_renderer().buffer_rgba())
+        buff = pixels.view(np.uint32).squeeze(2)  # one uint32 per pixel: compared in one numpy call
+        # a full frame if asked, resized, or transparent anywhere (a diff cannot be overlaid then)
+        full = self._force_full or buff.shape != self._last_buff.shape or (pixels[:, :, 3] != 255).any()
+        self.set_image_mode("full" if full else "diff")
+        output = buff if full else np.where(buff != self._last_buff, buff, 0)
+        self._last_buff = buff.copy()
+        self._force_full = False
+        self._png_is_old = False
+        with io.BytesIO() as png:
+            Image.fromarray(output.view(np.uint8).reshape((*output.shape, 4))).save(png, format="png",
+                                                                                     compress_level=1)
+            return png.getvalue()
+
 
 def attach_canvas(figure: Figure) -> Canvas:
     """Give ``figure`` an ipympl canvas widget (interactive in JupyterLab, Agg when headless)."""

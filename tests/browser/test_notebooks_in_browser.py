@@ -17,6 +17,8 @@
   makes the status report that the iteration stalls.
 * ``test_more_blocks_than_trained``: in chapter 07, the repeat slider at its maximum reruns the
   trained blocks 10 times; the status still reports that the symmetric network never grows.
+* ``test_amplification_factor_past_the_bound_leaves_the_band``: in chapter 08, tau / tau* at its maximum (2)
+  puts the checkerboard's factor at -3: the status says UNSTABLE (and BLOW-UP) and the figure changes.
 * ``test_chapter_renders_as_a_rise_slideshow``: lecture mode; RISE renders chapter 02 as one
   reveal.js slide per slide cell.
 * ``test_index_link_opens_a_chapter``: in the index, clicking the link to chapter 01 opens that
@@ -241,6 +243,11 @@ def test_more_blocks_than_trained(ran_chapter):
     after = app.settled_figure("repeated", unlike=before)
     assert changed_fraction(before, after) > 0.001
     lab.tick("slider", start)
+
+
+@pytest.mark.chapter("08")
+def test_amplification_factor_past_the_bound_leaves_the_band(ran_chapter):
+    slider_to_blowup(ran_chapter.lab(), TAU, KEY_MAX, "max", alarm="UNSTABLE")
 
 
 def test_chapter_renders_as_a_rise_slideshow(lab):
