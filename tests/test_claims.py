@@ -1031,6 +1031,25 @@ def test_ch08_alt_texts_quote_the_measured_gains_and_norms():
     assert 1e3 < np.abs(fsi_factor(mu, 1.02 * TAU08[1], 50)).max() < 1e4  # "several thousand"
 
 
+def test_readme_ch08_lecture_row_matches_the_widget():
+    from pdelib.apps import AmplificationApp
+    from pdelib.schemes.amplification import fixed_point_factor
+
+    row = readme_row("08", "## Lecture script")
+    app = AmplificationApp()
+    app.set(tau=number(row, r"drag τ/τ\* from 0.9 to ([\d.]+);"))
+    step = number(row, r"BLOW-UP at step (\d+) \(predicted")
+    assert f"UNSTABLE — BLOW-UP at step {step:g} (predicted {step:g})" in status(app)
+    app.set(evolve="fixed-point", iterations=3, tau=0.49)
+    assert "DIVERGES" not in status(app)
+    app.set(tau=0.5)
+    assert "DIVERGES" in status(app) and "*DIVERGES* from 0.5 on" in row
+    near = number(row, r"leaves the band only near ([\d.]+) \|")
+    ratios = np.linspace(0.45, 0.7, 25001)
+    leaves = ratios[np.abs(fixed_point_factor(2.0 * ratios, 1.0, 3)) > 1][0]  # tau mu_max = 2 tau / tau*
+    assert abs(leaves - near) < 0.005, leaves
+
+
 def test_readme_ch08_row_matches_the_module():
     from pdelib.schemes.amplification import (blowup_step, eigenmodes, explicit_factor, fed_inner_factors,
                                               jacobi_mode_gains, multigrid_mode_gains, separating_pair,
