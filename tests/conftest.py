@@ -1,7 +1,16 @@
 """Fixtures and settings shared by the test modules."""
 
+import os
+
 import pytest
 from hypothesis import settings
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Two pytest-xdist workers share two cores: one thread each for torch (OpenMP) and BLAS, set before either
+    # is imported (kernels and JupyterLab started by a worker inherit it). Otherwise each worker's pool spins on
+    # both cores: the StabilityApp soak test took 84 s instead of 20.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
 
 # No per-example time limit: the machines are shared and timing is noisy (speed lives in benchmarks/).
 settings.register_profile("course", deadline=None)

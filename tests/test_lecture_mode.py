@@ -22,5 +22,5 @@ def pins(path):
 def test_binder_pins_the_runtime_versions_of_the_root_requirements():
     """Binder (self-study) installs what the course runs on, at the same versions; only test tools are left out."""
     root, binder = pins("requirements.txt"), pins("binder/requirements.txt")
-    test_tools = {"pytest", "nbval", "hypothesis", "playwright"}
+    test_tools = {"pytest", "nbval", "pytest-xdist", "hypothesis", "playwright"}
     assert binder == {name: version for name, version in root.items() if name not in test_tools}
