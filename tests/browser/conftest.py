@@ -345,10 +345,11 @@ class Lab:
         self.page.goto(f"{self.server.url}/lab/workspaces/{workspace}/tree/{name}?token={self.server.token}",
                        timeout=PAGE_LOAD_TIMEOUT * 1000)
         self.page.locator(NOTEBOOK).wait_for(timeout=PAGE_LOAD_TIMEOUT * 1000)
+        loaded = self.tick("page", start)
         # The toolbar reports idle too early (Run All is then silently lost); the status bar does not.
         self.wait_for(self.kernel_status, lambda text: text.strip().endswith("| Idle"), KERNEL_IDLE_TIMEOUT,
                       "the status bar to show the kernel Idle")
-        self.tick("open", start)
+        self.tick("kernel", loaded)
 
     def run_all(self) -> None:
         """Clear outputs, Run All Cells (retried until a prompt changes), wait for every count."""
@@ -445,7 +446,9 @@ def lab(browser, jupyter_lab, request, tmp_path):
 
 
 class ChapterRun:
-    """The one chapter page kept open between tests: which notebook, whether a test has moved its app."""
+    """The one chapter page kept open between tests: which notebook, whether a test has moved its app. The
+    browser context (and its HTTP cache) lives on from chapter to chapter; each
+    chapter gets a new page in a fresh workspace, and a failure a new context."""
 
     def __init__(self) -> None:
         self.name: str | None = None
@@ -453,6 +456,21 @@ class ChapterRun:
         self.lab: Lab | None = None
         self.used = False  # a widget test has moved its controls
         self.failed = False  # a test failed on it: its state is unknown
+
+    def new_page(self, browser, server: LabServer, artifacts: Path) -> Lab:
+        """Close the chapter's page (and its kernel); a new page, in a new context after a failure."""
+        if self.lab is not None:
+            self.lab.page.close()
+            server.shutdown_sessions()
+        if self.failed and self.context is not None:
+            self.context.close()
+            self.context = None
+        if self.context is None:
+            self.context = browser.new_context(viewport=VIEWPORT)
+            self.context.set_default_timeout(30_000)
+        self.name, self.used, self.failed = None, False, False
+        self.lab = Lab(self.context.new_page(), server, artifacts)
+        return self.lab
 
     def close(self, server: LabServer) -> None:
         if self.context is not None:
@@ -482,13 +500,11 @@ class RanChapter:
         ``fresh`` is asked for and a widget test has moved the app since the run."""
         run = self.run
         if run.name != self.name or run.failed or fresh and run.used:
-            run.close(self.server)
-            run.context, driver = _new_lab(self.browser, self.server, self.artifacts)
-            self.driver = driver
-            driver.open(self.name)
-            driver.run_all()
-            driver.check_outputs()
-            run.name, run.lab = self.name, driver
+            self.driver = run.new_page(self.browser, self.server, self.artifacts)
+            self.driver.open(self.name)
+            self.driver.run_all()
+            self.driver.check_outputs()
+            run.name = self.name
         else:
             self.driver = run.lab
             self.driver.artifacts, self.driver.timings = self.artifacts, {}

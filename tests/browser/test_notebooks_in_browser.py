@@ -21,8 +21,8 @@
   puts the checkerboard's factor at -3: the status says UNSTABLE (and BLOW-UP) and the figure changes.
 * ``test_chapter_renders_as_a_rise_slideshow``: lecture mode; RISE renders chapter 02 as one
   reveal.js slide per slide cell.
-* ``test_index_link_opens_a_chapter``: in the index, clicking the link to chapter 01 opens that
-  notebook in a new JupyterLab tab.
+* ``test_index_link_opens_a_chapter``: in the index (as ``test_chapter_runs[00-index.ipynb]`` opened it),
+  clicking the link to chapter 01 opens that notebook in a new JupyterLab tab.
 * ``test_fixed_point_past_its_threshold_diverges``: in chapter 05, the implicit-step app's tau slider
   at its maximum (100, far above 1/||D||^2) makes the status report the fixed point's divergence.
 
@@ -207,10 +207,10 @@ def test_fixed_point_past_its_threshold_diverges(ran_chapter):
     slider_to_blowup(ran_chapter.lab(), TAU, KEY_MAX, "max", alarm="DIVERGES")
 
 
-def test_index_link_opens_a_chapter(lab):
-    index = chapter_notebook("00")
+@pytest.mark.chapter("00")
+def test_index_link_opens_a_chapter(ran_chapter):
+    lab = ran_chapter.lab()  # the index, opened by test_chapter_runs[00-index.ipynb]
     first = chapter_notebook("01")
-    lab.open(index)
     # JupyterLab rewrites the href of rendered links: find the link by its text
     link = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown a",
                             has_text="01 · Nonlinear diffusion").first
