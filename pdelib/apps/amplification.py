@@ -26,7 +26,7 @@ from ..schemes.amplification import (
 from ..schemes.explicit import GROWTH_LIMIT, ExplicitScheme, stability_bound
 from ..schemes.fsi import FSIScheme
 from ..schemes.implicit import FixedPointSolver, SemiImplicitScheme
-from .base import App, check_option
+from .base import App, check_option, ratio_text
 from .time_step import ORDERS
 
 #: The schemes of the app: dropdown label -> name (the names of :func:`pdelib.schemes.amplification.measured_factors`).
@@ -304,7 +304,7 @@ class AmplificationApp(App):
         """The status line: the evolved scheme, tau / tau*, its checkerboard factor and what the run did."""
         scheme = self.controls["evolve"].value
         unit = "cycle" if scheme == "fsi" else "step"
-        text = f"{self._label()}, τ = {self.ratio:.2f} τ* = {self.tau:.4g}; "  # the order: on its toggle
+        text = f"{self._label()}, τ = {ratio_text(self.ratio)} τ* = {self.tau:.4g}; "  # the order: on its toggle
         if scheme == "fixed-point":
             error = 2.0 * self.ratio  # tau mu_max, the error factor of one iteration on the checkerboard
             text += f"τμ_max = {error:.2f}: {'DIVERGES' if error >= 1.0 else 'converges'}; "

@@ -111,6 +111,16 @@ def decade_limits(values: np.ndarray, low: float, high: float) -> tuple[float, f
     return low, high
 
 
+def ratio_text(ratio: float) -> str:
+    """tau / tau* with two decimals, or as many more (up to six) as it takes to show on which side of 1 it lies:
+    1.002 is "1.002", not "1.00" beside the word UNSTABLE; exactly 1 is "1.00"."""
+    for digits in range(2, 7):
+        text = f"{ratio:.{digits}f}"
+        if (float(text) > 1) == (ratio > 1) and (float(text) < 1) == (ratio < 1):
+            return text
+    return text
+
+
 def counted(number: int, noun: str) -> str:
     """'1 cycle', '7 cycles'."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

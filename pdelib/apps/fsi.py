@@ -30,6 +30,7 @@ from .base import (
     decade_limits,
     finite_or_gap,
     nice_ceiling,
+    ratio_text,
 )
 
 
@@ -282,7 +283,7 @@ class FSIApp(BoundedTauApp):
         """The status line (HTML): diffusivity, n, tau / tau*, T reached, steps FSI vs plain, and stability."""
         run = self.run
         tau, n = self.controls["tau"].value, self.controls["cycle_length"].value
-        head = (f"{self._diffusivity().title}, n = {n}, τ = {tau:.4f} = {self.tau_ratio:.2f} τ*, "
+        head = (f"{self._diffusivity().title}, n = {n}, τ = {tau:.4f} = {ratio_text(self.tau_ratio)} τ*, "
                 f"T = {self.controls['time'].value:g}")
         if run.blowup is not None:
             blowup = run.blowup

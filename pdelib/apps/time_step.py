@@ -19,6 +19,7 @@ from .base import (
     check_app_size,
     check_app_steps,
     check_option,
+    ratio_text,
 )
 
 #: Orders offered by the ``order`` control.
@@ -105,7 +106,7 @@ class TimeStepApp(BoundedTauApp):
         """One line on what the current run shows (the status line)."""
         run, tau = self.run, self.controls["tau"].value
         norms, tvs = run.norms, run.total_variations
-        head = f"{self._diffusivity().title}, n = {self.controls['order'].value}, τ = {tau:.4f} = {self.ratio:.2f} τ*"
+        head = f"{self._diffusivity().title}, n = {self.controls['order'].value}, τ = {tau:.4f} = {ratio_text(self.ratio)} τ*"
         if run.blowup is not None:
             return (f"BLOW-UP at step {run.blowup.step}: ‖u‖ = {run.blowup.norm:.3g} = {run.blowup.growth:.2g} × ‖u⁰‖"
                     f" &nbsp; ({head})")

@@ -1,5 +1,8 @@
 """The shared base of the apps (pdelib.apps.base), as the browser sees it: a slider whose range follows another
-control receives its new range and its value in one message (issue 14: no frontend race)."""
+control receives its new range and its value in one message (issue 14: no frontend race); tau / tau* in a
+status line is never rounded onto the other side of 1."""
+
+import re
 
 import matplotlib
 
@@ -8,6 +11,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 from pdelib.apps import FSIApp, MultigridApp, TimeStepApp  # noqa: E402
+from pdelib.apps.base import ratio_text  # noqa: E402
 
 #: (app, its arguments, the control to change, its new value, the slider whose range follows it)
 RESCALES = [
@@ -39,3 +43,17 @@ def test_a_rescaled_slider_sends_range_and_value_together(cls, arguments, contro
     assert range_messages, messages
     for keys in range_messages:
         assert "value" in keys, f"{follower}'s range was sent without its value: {messages}"
+
+
+@pytest.mark.parametrize(("ratio", "text"), [(0.9, "0.90"), (1.0, "1.00"), (1.002, "1.002"), (0.9995, "0.9995"),
+                                             (1.00004, "1.00004"), (1.6, "1.60"), (0.0, "0.00")])
+def test_ratio_text_shows_on_which_side_of_one_tau_lies(ratio, text):
+    """Issue 14: at 1.002 tau* the status said "= 1.00 tau*: UNSTABLE"."""
+    assert ratio_text(ratio) == text
+
+
+def test_time_step_status_just_above_the_bound_says_how_far():
+    app = TimeStepApp(size=32, steps=20)
+    app.set(tau=1.002 * app.bound)
+    status = re.sub(r"<[^>]+>", "", app.status.value)
+    assert "= 1.002 τ*: above τ*" in status, status
