@@ -10,6 +10,8 @@ The model (numpy)
   * :mod:`pdelib.signals` -- seeded test signals; :mod:`pdelib.measures` -- norms, total variation, checkerboard
   * :mod:`pdelib.denoising` -- the seeded 1D denoising task, PSNR and MSE (07)
   * :mod:`pdelib.operators2d` -- the image gradient, its adjoint -div and its exact norm (09)
+  * :mod:`pdelib.images` -- photographs (scikit-image), seeded noise, PSNR and SSIM (09);
+    :mod:`pdelib.baselines` -- linear and Perona-Malik diffusion, TV, each at its best setting (09)
 
 Schemes (:mod:`pdelib.schemes`, numpy)          Networks (:mod:`pdelib.nets`, torch)
   * ``schemes.explicit`` (02)                  <->  ``nets.resnet``: conv -> flux -> transposed conv + skip
@@ -107,7 +109,7 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("apps", "denoising", "nets", "operators2d", "plots", "schemes")
+_LAZY_MODULES = ("apps", "baselines", "denoising", "images", "nets", "operators2d", "plots", "schemes")
 
 
 def __getattr__(name: str):
