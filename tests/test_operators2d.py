@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pdelib import DerivativeOperator
-from pdelib.measures import total_variation_2d
+from pdelib.measures import checkerboard_amplitude_2d, total_variation_2d
 from pdelib.operators2d import Gradient2D, check_gradient
 
 shapes = st.tuples(st.integers(2, 9), st.integers(2, 9))
@@ -115,3 +115,20 @@ def test_bad_spacing_and_arrays_are_named():
         Gradient2D((100, 100)).matrix()
     with pytest.raises(TypeError, match="gradient"):
         check_gradient(DerivativeOperator(1, 4))
+
+
+def test_checkerboard_amplitude_sees_a_modulated_checkerboard_but_not_smooth_content():
+    board = np.where(np.add.outer(np.arange(64), np.arange(48)) % 2 == 0, 1.0, -1.0)
+    smooth = np.add.outer(np.linspace(0, 1, 64), np.linspace(0, 1, 48))
+    assert checkerboard_amplitude_2d(0.3 * board) == pytest.approx(0.3)
+    assert checkerboard_amplitude_2d(smooth) < 1e-2
+    assert checkerboard_amplitude_2d(smooth + 0.05 * board) == pytest.approx(0.05, abs=1e-2)
+    slow = np.outer(np.sin(np.arange(64) / 5), np.ones(48))  # changes sign: the global projection cancels
+    assert abs(np.mean(slow * board)) < 0.05 < checkerboard_amplitude_2d(slow * board)
+    noise = np.random.default_rng(0).normal(0, 0.1, (256, 256))
+    assert checkerboard_amplitude_2d(noise) == pytest.approx(0.1 / 8, rel=0.1)
+    assert checkerboard_amplitude_2d(board[:5, :3]) == 1.0
+    with pytest.raises(ValueError, match="block"):
+        checkerboard_amplitude_2d(board, block=0)
+    with pytest.raises(ValueError, match="u must be"):
+        checkerboard_amplitude_2d(np.zeros(5))

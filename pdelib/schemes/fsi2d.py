@@ -78,17 +78,15 @@ class FSIScheme2D:
     def _inner_step(self, index: int, u: np.ndarray) -> float:
         """Step k = ``index`` of the current cycle on u = u^k (``_previous`` holds u^{k-1}); afterwards u = u^{k+1}
         and ``_previous`` = u^k. Returns TV(u^k)."""
-        alpha, previous, work = self._alphas[index], self._previous, self._work
+        alpha = self._alphas[index]
         if index == 0:
-            np.copyto(previous, u)  # u^{-1} := u^0
-        np.copyto(work, u)
-        variation = self.explicit.step_inplace(work)
-        work *= alpha
-        previous *= 1.0 - alpha
-        previous += work  # previous <- u^{k+1}
-        np.copyto(work, u)
-        np.copyto(u, previous)
-        np.copyto(previous, work)
+            np.copyto(self._previous, u)  # u^{-1} := u^0
+        np.copyto(self._work, u)  # u^k
+        variation = self.explicit.step_inplace(u)
+        u *= alpha
+        self._previous *= 1.0 - alpha
+        u += self._previous  # u^{k+1} = alpha (u^k - tau grad^T Phi) + (1 - alpha) u^{k-1}
+        self._previous, self._work = self._work, self._previous  # u^k is the next step's u^{k-1}
         return variation
 
     def advance(self, u: np.ndarray, cycles: int) -> np.ndarray:
