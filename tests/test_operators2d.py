@@ -45,7 +45,7 @@ def test_matrix_and_transpose_agree_with_the_kronecker_sum_of_the_1d_operators(s
     np.testing.assert_allclose(grad.apply_transpose(p).ravel(), a.T @ p.ravel(), atol=1e-13)
 
 
-@pytest.mark.parametrize("shape, spacing", [((2, 2), 1.0), ((3, 5), 1.0), ((8, 8), 0.5), ((16, 9), 2.0), ((1 + 63, 31), 1.0)])
+@pytest.mark.parametrize("shape, spacing", [((2, 2), 1.0), ((3, 5), 1.0), ((8, 8), 0.5), ((16, 9), 2.0), ((64, 31), 1.0)])
 def test_exact_norm_equals_the_dense_matrix_and_a_power_iteration(shape, spacing):
     grad = Gradient2D(shape, spacing)
     a = grad.matrix()

@@ -34,7 +34,7 @@ from .explicit2d import (
     record_image_evolution,
     stability_bound_2d,
 )
-from .fsi import cycle_time, fsi_weights, plan_fsi
+from .fsi import FSIPlan, cycle_time, fsi_weights, plan_fsi
 
 
 class FSIScheme2D:
@@ -132,6 +132,38 @@ def fsi_to_time_2d(
     return FSIScheme2D(plan.tau, plan.cycle_length, diffusivity, gradient).evolve(u0, plan.cycles, growth_limit)
 
 
+def plan_fixed_step(time: float, tau: float, cycles: int = 4) -> tuple[FSIPlan, FSIPlan | None]:
+    """FSI cycles that reach the stopping time T with inner steps of exactly tau, then land on T (chapter 09).
+
+    The first plan: M >= ``cycles`` cycles of the longest length n whose cycle time tau (n^2 + n) / 3 is at most
+    T / cycles, all with step tau; the second: one shorter cycle from :func:`pdelib.plan_fsi` (step <= tau) for the
+    rest of T, or None when nothing is left. Together they reach T.
+
+    Parameters
+    ----------
+    time : float
+        Stopping time T > 0, at least ``cycles`` tau and at most 10^9 tau.
+    tau : float
+        Inner step > 0 of the first M cycles.
+    cycles : int, default 4
+        Least number of full cycles, in [1, 1000]: more cycles re-evaluate the nonlinearity more often.
+    """
+    tau = check_positive(tau, "tau")
+    time = check_positive(time, "time")
+    cycles = check_int(cycles, "cycles", 1, 1000)
+    check_time_ratio(time, tau, "tau")
+    if time < tau * cycles:
+        raise ValueError(f"time must be at least cycles * tau = {tau * cycles:g} (one step per cycle), got {time:g}")
+    per_cycle = 3.0 * time / (cycles * tau)  # n^2 + n may not exceed this
+    n = max(1, math.floor(-0.5 + math.sqrt(0.25 + per_cycle)))
+    while n > 1 and n * n + n > per_cycle:
+        n -= 1
+    n = min(n, MAX_CYCLE_LENGTH)
+    full = FSIPlan(tau, n, max(1, math.floor(time / cycle_time(tau, n) * (1 + 1e-12))))
+    rest = time - full.time
+    return full, (plan_fsi(rest, tau) if rest > 1e-9 * time else None)
+
+
 def fsi_with_step_2d(
     u0: np.ndarray,
     time: float,
@@ -143,44 +175,27 @@ def fsi_with_step_2d(
 ) -> ImageEvolution:
     """Reach the stopping time T with inner steps of exactly tau (also above tau*: to watch the bound matter).
 
-    Runs M >= ``cycles`` cycles of the longest length n whose cycle time tau (n^2 + n) / 3 is at most T / cycles,
-    all with step tau, then one shorter cycle planned by :func:`pdelib.plan_fsi` (step <= tau) for the rest of T.
-    The result's ``time`` is T unless the run blew up.
+    Runs the cycles of :func:`plan_fixed_step`: M >= ``cycles`` cycles of step tau, then one shorter cycle landing
+    on T. The result's ``time`` is T unless the run blew up (then: the time of the completed full cycles).
 
     Parameters
     ----------
     u0 : image
-    time : float
-        Stopping time T > 0 with T >= tau (at least one step).
-    tau : float
-        Inner step > 0 of the first M cycles.
+    time, tau, cycles
+        As for :func:`plan_fixed_step`.
     diffusivity, gradient
         g and grad.
-    cycles : int, default 4
-        Least number of full cycles, in [1, 1000]: more cycles re-evaluate the nonlinearity more often.
     growth_limit : float, default 1e6
         Blow-up threshold relative to ||u^0||.
     """
     check_diffusivity(diffusivity)
     u0 = check_image(u0, "u0", check_gradient(gradient).shape)
-    tau = check_positive(tau, "tau")
-    time = check_positive(time, "time")
-    cycles = check_int(cycles, "cycles", 1, 1000)
-    check_time_ratio(time, tau, "tau")
-    if time < tau * cycles:
-        raise ValueError(f"time must be at least cycles * tau = {tau * cycles:g} (one step per cycle), got {time:g}")
-    per_cycle = 3.0 * time / (cycles * tau)  # n^2 + n may not exceed this
-    n = max(1, math.floor(-0.5 + math.sqrt(0.25 + per_cycle)))
-    while n > 1 and n * n + n > per_cycle:
-        n -= 1
-    scheme = FSIScheme2D(tau, min(n, MAX_CYCLE_LENGTH), diffusivity, gradient)
-    full = max(1, math.floor(time / scheme.cycle_time * (1 + 1e-12)))
-    schedule = [(scheme, index) for _ in range(full) for index in range(scheme.cycle_length)]
-    rest = time - full * scheme.cycle_time
-    if rest > 1e-9 * time:
-        plan = plan_fsi(rest, tau)
-        tail = FSIScheme2D(plan.tau, plan.cycle_length, diffusivity, gradient)
-        schedule += [(tail, index) for index in range(tail.cycle_length)]
+    full, rest = plan_fixed_step(time, tau, cycles)
+    scheme = FSIScheme2D(full.tau, full.cycle_length, diffusivity, gradient)
+    schedule = [(scheme, index) for _ in range(full.cycles) for index in range(full.cycle_length)]
+    if rest is not None:
+        tail = FSIScheme2D(rest.tau, rest.cycle_length, diffusivity, gradient)
+        schedule += [(tail, index) for _ in range(rest.cycles) for index in range(rest.cycle_length)]
     check_steps(len(schedule), "time: the FSI steps", u0.size)
     steps = iter(schedule)
 

@@ -105,4 +105,5 @@ def test_bad_input_is_named():
     with pytest.raises(TypeError, match="dtype"):
         block(torch.zeros(1, 1, 4, 4))
     with pytest.raises(ValueError, match="blew up"):
-        scheme_deviation_2d(diffusivity("linear"), Gradient2D((4, 4)), 10.0, np.random.default_rng(0).random((4, 4)), 40)
+        scheme_deviation_2d(diffusivity("linear"), Gradient2D((4, 4)), 10.0, np.random.default_rng(0).random((4, 4)),
+                            40)

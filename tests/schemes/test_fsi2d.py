@@ -6,7 +6,7 @@ import pytest
 from pdelib import diffusivity, fed_step_sizes
 from pdelib.operators2d import Gradient2D
 from pdelib.schemes.explicit2d import ExplicitScheme2D, stability_bound_2d
-from pdelib.schemes.fsi2d import FSIScheme2D, fsi_to_time_2d, fsi_with_step_2d
+from pdelib.schemes.fsi2d import FSIScheme2D, fsi_to_time_2d, fsi_with_step_2d, plan_fixed_step
 
 LINEAR = diffusivity("linear")
 PM = diffusivity("perona-malik", 0.1)
@@ -47,6 +47,18 @@ def test_fsi_with_a_fixed_step_lands_on_the_time(time):
     assert run.blowup is None and run.time == time
     reference = fsi_to_time_2d(U0, time, PM, GRAD, cycles=8)
     assert np.abs(run.final - reference.final).max() / np.ptp(U0) < 5e-2
+
+
+@pytest.mark.parametrize("time, tau, cycles", [(1.0, 0.25, 4), (10.0, 0.3, 2), (50.0, 0.0625, 2), (7.0, 7.0, 1)])
+def test_the_fixed_step_plan_keeps_tau_and_lands_on_the_time(time, tau, cycles):
+    full, rest = plan_fixed_step(time, tau, cycles)
+    assert full.tau == tau and full.cycles >= cycles
+    n = full.cycle_length
+    assert full.time <= time * (1 + 1e-12) and (n + 1) * (n + 2) * tau / 3 > time / cycles  # n is the longest
+    if rest is None:
+        assert full.time == pytest.approx(time)
+    else:
+        assert rest.tau <= tau and full.time + rest.time == pytest.approx(time)
 
 
 def test_fsi_with_a_step_above_the_bound_blows_up_for_linear_diffusion():
