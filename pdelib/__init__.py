@@ -20,7 +20,8 @@ Schemes (:mod:`pdelib.schemes`, numpy)          Networks (:mod:`pdelib.nets`, to
   * ``schemes.multigrid``, ``schemes.grids`` (06)      <->  ``nets.unet``: the V-cycle as a U-net
   * the fluxes above (03)                      <->  ``nets.sector_activation``: trainable, inside the sector
   * (07)                                             ``nets.denoisers``, ``nets.training``: learning with them
-  * ``schemes.explicit2d``, ``schemes.fsi2d`` (09)  <->  ``nets.resnet2d``: the same block with Conv2d, on images
+  * ``schemes.explicit2d`` (09)                  <->  ``nets.resnet2d``: the same block with Conv2d, on images
+  * ``schemes.fsi2d`` (09): FSI on images, the 1D weights and plans
 
 Figures and widgets (matplotlib, ipywidgets)
   * :mod:`pdelib.plots` -- static figures

@@ -1,4 +1,4 @@
-"""FSI cycles on images: the explicit 2D step extrapolated with the 1D weights (chapter 09); its network: :mod:`pdelib.nets.resnet2d` with skips two blocks back.
+"""FSI cycles on images: the explicit 2D step extrapolated with the 1D weights and plans (chapter 09).
 
 The cycles of :mod:`pdelib.schemes.fsi` with the step of :class:`pdelib.schemes.explicit2d.ExplicitScheme2D`:
 
