@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._checks import _as_real_array, check_values
+from ._checks import _as_real_array, check_int, check_values
 
 
 def euclidean_norm(u: np.ndarray) -> float:
@@ -108,8 +108,6 @@ def checkerboard_amplitude_2d(u: np.ndarray, block: int = 8) -> float:
     ``u``: a 2D array of real numbers; ``block`` in [1, 64] (tiles that do not fit at the right and bottom edges
     are left out; smaller images use one tile). Non-finite values (a blown-up state) give inf or nan.
     """
-    from ._checks import check_int
-
     what = "a 2D array of real numbers (an image)"
     array = _as_real_array(u, "u", what)
     if array.ndim != 2 or 0 in array.shape:

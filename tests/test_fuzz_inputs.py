@@ -33,8 +33,9 @@ from pdelib.schemes.implicit import (
     flux_ratio,
     jacobi_iteration,
 )
+from pdelib.baselines import best_stopping_time, best_tv_weight
 from pdelib.images import load_image, noisy_image, psnr, ssim
-from pdelib.measures import total_variation_2d
+from pdelib.measures import checkerboard_amplitude_2d, total_variation_2d
 from pdelib.operators2d import Gradient2D
 from pdelib.schemes.explicit2d import ExplicitScheme2D, diffuse_2d, isotropic_flux, stability_bound_2d
 from pdelib.schemes.fsi2d import FSIScheme2D, fsi_to_time_2d, fsi_with_step_2d
@@ -54,7 +55,8 @@ D = pdelib.DerivativeOperator(1, N)
 G2 = Gradient2D((8, 8))
 U2 = np.add.outer(pdelib.noisy_step(8, seed=4), pdelib.noisy_step(8, seed=5))
 P2 = np.stack([U2, U2.T])
-psnr(U2, U2 + 0.1), ssim(U2, U2 + 0.1), load_image("camera", 16)  # import scikit-image's metrics and data (scipy) before any time budget
+# import scikit-image's metrics, data and restoration (scipy) before any time budget
+psnr(U2, U2 + 0.1), ssim(U2, U2 + 0.1), load_image("camera", 16), best_tv_weight(U2, U2 + 0.1, (0.1,))
 
 
 class Hang(Exception):
@@ -210,6 +212,10 @@ CALLS: dict[str, tuple[Callable, dict[str, object], tuple[str, ...]]] = {
     "Gradient2D.apply": (G2.apply, {"u": U2}, ("u",)),
     "Gradient2D.apply_transpose": (G2.apply_transpose, {"p": P2}, ("p",)),
     "total_variation_2d": (total_variation_2d, {"u": U2}, ("u",)),
+    "checkerboard_amplitude_2d": (checkerboard_amplitude_2d, {"u": U2, "block": 4}, ("u",)),
+    "best_stopping_time": (best_stopping_time, {"clean": U2, "noisy": U2 + 0.1, "diffusivity": PM, "max_time": 2.0},
+                           ("clean", "noisy")),
+    "best_tv_weight": (best_tv_weight, {"clean": U2, "noisy": U2 + 0.1, "weights": (0.05, 0.2)}, ("clean", "noisy")),
     "isotropic_flux": (isotropic_flux, {"diffusivity": PM, "p": P2}, ("p",)),
     "stability_bound_2d": (stability_bound_2d, {"diffusivity": PM, "gradient": G2, "simple": False}, ()),
     "ExplicitScheme2D": (ExplicitScheme2D, {"tau": 0.2, "diffusivity": PM, "gradient": G2}, ()),
