@@ -9,6 +9,9 @@ The model (numpy)
   * :mod:`pdelib.activations` -- network activations read as fluxes, custom piecewise-linear flux (03)
   * :mod:`pdelib.signals` -- seeded test signals; :mod:`pdelib.measures` -- norms, total variation, checkerboard
   * :mod:`pdelib.denoising` -- the seeded 1D denoising task, PSNR and MSE (07)
+  * :mod:`pdelib.operators2d` -- the image gradient, its adjoint -div and its exact norm (09)
+  * :mod:`pdelib.images` -- photographs (scikit-image), seeded noise, PSNR and SSIM (09);
+    :mod:`pdelib.baselines` -- linear and Perona-Malik diffusion, TV, each at its best setting (09)
 
 Schemes (:mod:`pdelib.schemes`, numpy)          Networks (:mod:`pdelib.nets`, torch)
   * ``schemes.explicit`` (02)                  <->  ``nets.resnet``: conv -> flux -> transposed conv + skip
@@ -17,6 +20,8 @@ Schemes (:mod:`pdelib.schemes`, numpy)          Networks (:mod:`pdelib.nets`, to
   * ``schemes.multigrid``, ``schemes.grids`` (06)      <->  ``nets.unet``: the V-cycle as a U-net
   * the fluxes above (03)                      <->  ``nets.sector_activation``: trainable, inside the sector
   * (07)                                             ``nets.denoisers``, ``nets.training``: learning with them
+  * ``schemes.explicit2d`` (09)                  <->  ``nets.resnet2d``: the same block with Conv2d, on images
+  * ``schemes.fsi2d`` (09): FSI on images, the 1D weights and plans
 
 Figures and widgets (matplotlib, ipywidgets)
   * :mod:`pdelib.plots` -- static figures
@@ -105,7 +110,7 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("apps", "denoising", "nets", "plots", "schemes")
+_LAZY_MODULES = ("apps", "baselines", "denoising", "images", "nets", "operators2d", "plots", "schemes")
 
 
 def __getattr__(name: str):

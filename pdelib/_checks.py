@@ -248,3 +248,40 @@ def check_inplace_signal(u: object, size: int) -> np.ndarray:
         raise ValueError("u must be writeable to be advanced in place, got a read-only array")
     check_amplitude(u, "u")
     return u
+
+
+def check_shape(value: object, name: str = "shape") -> tuple[int, int]:
+    """Return an image shape (M, N): a pair of integers, each in [2, ``MAX_SIDE``] = [2, 4096], or raise."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair (M, N) of integers in [2, {MAX_SIDE}], got {_received(value)}")
+    rows = check_int(value[0], f"{name}[0] (rows M)", 2, MAX_SIDE, advice="process the image in tiles")
+    columns = check_int(value[1], f"{name}[1] (columns N)", 2, MAX_SIDE, advice="process the image in tiles")
+    return rows, columns
+
+
+def check_image(u: object, name: str = "u", shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Return ``u`` as a finite 2D float64 array (of ``shape`` if given; 2 to 4096 pixels per side) with
+    |u_ij| <= ``MAX_AMPLITUDE`` = 1e250, or raise."""
+    what = "a 2D array of real numbers (an image)"
+    array = _as_real_array(u, name, what)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be {what} (rank 2), got rank {array.ndim} with shape {array.shape}")
+    if shape is not None and array.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)} (the grid's shape), got {array.shape}")
+    if not (2 <= array.shape[0] <= MAX_SIDE and 2 <= array.shape[1] <= MAX_SIDE):
+        raise ValueError(f"{name} must have between 2 and {MAX_SIDE} pixels per side, got shape {array.shape}")
+    array = array.astype(np.float64, copy=False)
+    check_amplitude(array, name)
+    return array
+
+
+def check_inplace_image(u: object, shape: tuple[int, int]) -> np.ndarray:
+    """Return ``u`` if it is a writeable, C-contiguous float64 numpy array of ``shape`` with finite values of
+    magnitude <= ``MAX_AMPLITUDE`` that a solver may overwrite, else raise."""
+    if not isinstance(u, np.ndarray) or u.dtype != np.float64 or u.shape != tuple(shape):
+        raise TypeError(f"u must be a float64 numpy array of shape {tuple(shape)} to be advanced in place, got "
+                        f"{_received(u) if not isinstance(u, np.ndarray) else f'{u.dtype} array of shape {u.shape}'}")
+    if not u.flags.writeable or not u.flags.c_contiguous:
+        raise ValueError("u must be a writeable C-contiguous array to be advanced in place (use u.copy())")
+    check_amplitude(u, "u")
+    return u

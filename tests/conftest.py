@@ -57,6 +57,8 @@ APP_ARGUMENTS = {
     "ImplicitApp": {"size": 32, "noise": 0.05, "seed": 0, "tau": 0.2, "iterations": 20, "solver": "fixed-point"},
     "MultigridApp": {"size": 63, "depth": 3, "smoothing": (2, 1), "smoother": "jacobi", "cycle": "V",
                      "problem": "poisson", "seed": 0},
+    "ImageDiffusionApp": {"image": "camera", "size": 32, "noise": 0.1, "seed": 0, "tau_ratio": 0.9,
+                          "diffusivity_name": "perona-malik", "contrast": 0.05, "time": 10.0, "cycles": 2},
     "AmplificationApp": {"size": 16, "order": 1, "tau": 0.9, "cycle_length": 4, "iterations": 3,
                          "schemes": ("explicit", "fsi"), "evolve": "explicit", "steps": 50},
 }

@@ -33,6 +33,12 @@ from pdelib.schemes.implicit import (
     flux_ratio,
     jacobi_iteration,
 )
+from pdelib.baselines import best_stopping_time, best_tv_weight
+from pdelib.images import load_image, noisy_image, psnr, ssim
+from pdelib.measures import checkerboard_amplitude_2d, total_variation_2d
+from pdelib.operators2d import Gradient2D
+from pdelib.schemes.explicit2d import ExplicitScheme2D, diffuse_2d, isotropic_flux, stability_bound_2d
+from pdelib.schemes.fsi2d import FSIScheme2D, fsi_to_time_2d, fsi_with_step_2d
 from pdelib.schemes.multigrid import MultigridSolver
 from tests.conftest import APP_ARGUMENTS
 
@@ -46,6 +52,11 @@ U = pdelib.noisy_step(N, seed=3)
 LINEAR = pdelib.diffusivity("linear")
 PM = pdelib.diffusivity("perona-malik", 0.1)
 D = pdelib.DerivativeOperator(1, N)
+G2 = Gradient2D((8, 8))
+U2 = np.add.outer(pdelib.noisy_step(8, seed=4), pdelib.noisy_step(8, seed=5))
+P2 = np.stack([U2, U2.T])
+# import scikit-image's metrics, data and restoration (scipy) before any time budget
+psnr(U2, U2 + 0.1), ssim(U2, U2 + 0.1), load_image("camera", 16), best_tv_weight(U2, U2 + 0.1, (0.1,))
 
 
 class Hang(Exception):
@@ -196,6 +207,30 @@ CALLS: dict[str, tuple[Callable, dict[str, object], tuple[str, ...]]] = {
     "MultigridSolver": (MultigridSolver, {"size": 15, "dimension": 1, "depth": 3, "smoother": "jacobi", "pre": 2,
                                           "post": 1, "cycle": "V"}, ()),
     "MultigridSolver.solve": (MultigridSolver(15).solve, {"f": U[:15], "tolerance": 1e-8, "max_cycles": 20}, ()),
+    # chapter 09: images (every bad array above is the wrong shape for an 8 x 8 image)
+    "Gradient2D": (Gradient2D, {"shape": (8, 8), "spacing": 1.0}, ()),
+    "Gradient2D.apply": (G2.apply, {"u": U2}, ("u",)),
+    "Gradient2D.apply_transpose": (G2.apply_transpose, {"p": P2}, ("p",)),
+    "total_variation_2d": (total_variation_2d, {"u": U2}, ("u",)),
+    "checkerboard_amplitude_2d": (checkerboard_amplitude_2d, {"u": U2, "block": 4}, ("u",)),
+    "best_stopping_time": (best_stopping_time, {"clean": U2, "noisy": U2 + 0.1, "diffusivity": PM, "max_time": 2.0},
+                           ("clean", "noisy")),
+    "best_tv_weight": (best_tv_weight, {"clean": U2, "noisy": U2 + 0.1, "weights": (0.05, 0.2)}, ("clean", "noisy")),
+    "isotropic_flux": (isotropic_flux, {"diffusivity": PM, "p": P2}, ("p",)),
+    "stability_bound_2d": (stability_bound_2d, {"diffusivity": PM, "gradient": G2, "simple": False}, ()),
+    "ExplicitScheme2D": (ExplicitScheme2D, {"tau": 0.2, "diffusivity": PM, "gradient": G2}, ()),
+    "ExplicitScheme2D.evolve": (ExplicitScheme2D(0.2, PM, G2).evolve, {"u0": U2, "steps": 5, "growth_limit": 1e6},
+                                ("u0",)),
+    "diffuse_2d": (diffuse_2d, {"u0": U2, "time": 2.0, "diffusivity": PM, "gradient": G2}, ("u0",)),
+    "FSIScheme2D": (FSIScheme2D, {"tau": 0.2, "cycle_length": 4, "diffusivity": PM, "gradient": G2}, ()),
+    "fsi_to_time_2d": (fsi_to_time_2d, {"u0": U2, "time": 5.0, "diffusivity": PM, "gradient": G2, "cycles": 1,
+                                        "tau_max": 0.2, "growth_limit": 1e6}, ("u0",)),
+    "load_image": (load_image, {"name": "camera", "size": 16}, ()),
+    "noisy_image": (noisy_image, {"clean": U2, "noise": 0.1, "seed": 0}, ("clean",)),
+    "psnr": (psnr, {"reference": U2, "u": U2 + 0.1}, ("reference", "u")),
+    "ssim": (ssim, {"reference": U2, "u": U2 + 0.1}, ("reference", "u")),
+    "fsi_with_step_2d": (fsi_with_step_2d, {"u0": U2, "time": 5.0, "tau": 0.2, "diffusivity": PM, "gradient": G2,
+                                            "cycles": 2, "growth_limit": 1e6}, ("u0",)),
 }
 
 
@@ -275,6 +310,7 @@ def test_network_constructors_reject_bad_arguments_fast():
     from pdelib.nets.fsi import FSINetwork
     from pdelib.nets.recurrent import RecurrentDiffusionNetwork
     from pdelib.nets.resnet import DiffusionBlock, DiffusionNetwork
+    from pdelib.nets.resnet2d import DiffusionBlock2D, DiffusionNetwork2D
 
     calls = {
         "DiffusionNetwork.from_scheme": (DiffusionNetwork.from_scheme,
@@ -285,6 +321,10 @@ def test_network_constructors_reject_bad_arguments_fast():
                                                             "cycle_length": 2, "cycles": 1}),
         "DiffusionBlock": (DiffusionBlock, {"channels": 1, "kernel_size": 2, "tau": 0.25, "activation": PM, "size": N}),
         "DiffusionNetwork": (DiffusionNetwork, {"blocks": [DiffusionBlock.from_scheme(PM, D, 0.25)]}),
+        "DiffusionBlock2D": (DiffusionBlock2D, {"channels": 2, "kernel_size": 2, "tau": 0.2, "activation": PM,
+                                                "shape": (8, 8)}),
+        "DiffusionNetwork2D.from_scheme": (DiffusionNetwork2D.from_scheme,
+                                           {"diffusivity": PM, "gradient": G2, "tau": 0.2, "steps": 2}),
     }
     for label, (function, arguments) in calls.items():
         for name in arguments:

@@ -25,6 +25,7 @@ DICTIONARY = {
     "pdelib.schemes.fsi": "pdelib.nets.fsi",
     "pdelib.schemes.implicit": "pdelib.nets.recurrent",
     "pdelib.schemes.multigrid": "pdelib.nets.unet",
+    "pdelib.schemes.explicit2d": "pdelib.nets.resnet2d",
 }
 MAX_LINES = 600
 

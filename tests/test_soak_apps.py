@@ -73,8 +73,8 @@ def stability_app():
 
 @pytest.mark.soak
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc/self/statm (Linux)")
-@pytest.mark.parametrize("app_name", ["ActivationApp", "AmplificationApp", "DiffusionApp", "FSIApp", "ImplicitApp",
-                                      "MultigridApp", "TimeStepApp", "StabilityApp"])
+@pytest.mark.parametrize("app_name", ["ActivationApp", "AmplificationApp", "DiffusionApp", "FSIApp", "ImageDiffusionApp",
+                                      "ImplicitApp", "MultigridApp", "TimeStepApp", "StabilityApp"])
 def test_random_control_changes_never_raise_and_memory_levels_off(small_apps, request, app_name, monkeypatch):
     app = request.getfixturevalue("stability_app") if app_name == "StabilityApp" else small_apps[app_name]
     rng = random.Random(app_name)

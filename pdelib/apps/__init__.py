@@ -8,6 +8,7 @@
 * :class:`MultigridApp` (chapter 06, :mod:`pdelib.apps.multigrid`): depth, smoothing, smoother, cycle and N -> convergence and the equivalent U-net
 * :class:`StabilityApp` (chapter 07, :mod:`pdelib.apps.stability`): trained networks with more blocks, larger steps and other inputs
 * :class:`AmplificationApp` (chapter 08, :mod:`pdelib.apps.amplification`): the amplification factor of every scheme against mu, two eigenmodes evolved
+* :class:`ImageDiffusionApp` (chapter 09, :mod:`pdelib.apps.image_diffusion`): diffusion of a photograph, tau against the 2D bound
 
 Each app recomputes with the numpy solvers and updates its matplotlib artists in place
 (no figure is recreated, nothing is printed), so it stays live and passes strict nbval.
@@ -21,6 +22,7 @@ from .amplification import AmplificationApp
 from .base import DIFFUSIVITY_LABELS, App, attach_canvas
 from .diffusion import DiffusionApp
 from .fsi import FSIApp
+from .image_diffusion import ImageDiffusionApp
 from .implicit import ImplicitApp
 from .multigrid import MultigridApp
 from .stability import StabilityApp
@@ -33,6 +35,7 @@ __all__ = [
     "DIFFUSIVITY_LABELS",
     "DiffusionApp",
     "FSIApp",
+    "ImageDiffusionApp",
     "ImplicitApp",
     "MultigridApp",
     "StabilityApp",

@@ -8,6 +8,7 @@
 * :mod:`pdelib.nets.unet` -- the V-cycle as a U-net (06) <-> :mod:`pdelib.schemes.multigrid`
 * :mod:`pdelib.nets.sector_activation` -- a trainable activation inside the sector (03, 07)
   <-> the fluxes of :mod:`pdelib.diffusivities` and :mod:`pdelib.activations`
+* :mod:`pdelib.nets.resnet2d` -- the same block with Conv2d on images (09) <-> :mod:`pdelib.schemes.explicit2d`
 * :mod:`pdelib.nets.denoisers` and :mod:`pdelib.nets.training` -- standard and symmetric denoising ResNets,
   their training (07)
 

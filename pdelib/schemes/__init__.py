@@ -6,6 +6,8 @@
   <-> :mod:`pdelib.nets.recurrent`; its compiled tridiagonal solve is :mod:`pdelib.schemes.tridiagonal`
 * :mod:`pdelib.schemes.multigrid` -- V/W-cycles and full multigrid (06) <-> :mod:`pdelib.nets.unet`;
   its grids, transfer operators and smoothers are :mod:`pdelib.schemes.grids`
+* :mod:`pdelib.schemes.explicit2d` -- the explicit scheme on images (09) <-> :mod:`pdelib.nets.resnet2d`;
+  :mod:`pdelib.schemes.fsi2d` -- FSI on images with the 1D weights and plans (09)
 * :mod:`pdelib.schemes.amplification` -- amplification factors of every scheme (08), measured from the
   schemes above on the eigenmodes of D^T D; multigrid and Jacobi gains; what the linear picture does not tell
 
