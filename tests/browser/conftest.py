@@ -66,6 +66,7 @@ NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 CODE_PROMPTS = f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt"  # "[ ]:", "[*]:", "[3]:"
 OUTPUTS = f"{NOTEBOOK} .jp-OutputArea-output"
 STDERR_OUTPUT = '[data-mime-type="application/vnd.jupyter.stderr"]'  # warnings and tracebacks
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # the MIME type of a widget output
 MPL_FIGURE = ".jupyter-matplotlib-canvas-div"  # an ipympl figure: 0 x 0 until its first image arrives
 WIDGET_LOADING = "Loading widget..."
 WIDGET_PROBLEMS = (WIDGET_LOADING, "Error displaying widget")
@@ -111,9 +112,18 @@ def pytest_collection_modifyitems(config, items):
         items[place] = item
 
 
+def shows_a_widget(name: str) -> bool:
+    """Whether the stored outputs of notebook ``name`` hold a widget view (an ipywidgets app)."""
+    cells = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))["cells"]
+    return any(WIDGET_VIEW in output.get("data", {}) for cell in cells for output in cell.get("outputs", ()))
+
+
 def pytest_generate_tests(metafunc):
+    """``chapter``: every chapter notebook, or (``@pytest.mark.widget_chapters``) those showing a widget."""
     if "chapter" in metafunc.fixturenames:
         names = chapter_notebooks()
+        if metafunc.definition.get_closest_marker("widget_chapters"):
+            names = [name for name in names if shows_a_widget(name)]
         metafunc.parametrize("chapter", names, ids=names)
 
 
