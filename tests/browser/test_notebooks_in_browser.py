@@ -252,6 +252,8 @@ def test_widget_works_in_the_slideshow(chapter, ran_chapter):
         app.wait_status(lambda text: text == initial, "reset to bring back the status line of the run")
         now = lab.tick("reset", now)
         deck.leave()
+        lab.wait_for(lambda: canvas_digest(app), lambda digest: digest[3] > 0, FIGURE_TIMEOUT,
+                     "a non-blank canvas in the notebook after leaving the deck")
         lab.tick("leave", now)
     finally:
         deck.exit()  # the deck's "active" setting outlives the page: a failure must not leave it on
