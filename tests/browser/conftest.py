@@ -12,7 +12,8 @@
 * ``ran_chapter`` (function): the chapter of the test (its ``chapter`` parameter, or its
   ``@pytest.mark.chapter("NN")``) opened in a fresh workspace, Run All done and its outputs checked --
   once per chapter: ``test_chapter_runs[NN-…]`` runs it, and the widget tests of that chapter, ordered
-  right after it, reuse the page with its running kernel. A test that needs the app as Run All left it
+  right after it (those over every widget chapter, ``@pytest.mark.widget_chapters``, last), reuse the page
+  with its running kernel. A test that needs the app as Run All left it
   asks ``lab(fresh=True)`` (a new run if a widget test has moved it); after a failure the next test of
   the chapter gets a fresh workspace and Run All.
 
@@ -100,12 +101,14 @@ def _chapter_of(item) -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Order the browser tests by chapter (each chapter's run first, then its widget tests, in file
-    order), so that ``ran_chapter`` runs every chapter once; every other test keeps its place."""
+    """Order the browser tests by chapter (each chapter's run first, then its widget tests, then the tests
+    over every widget chapter, each group in file order), so that ``ran_chapter`` runs every chapter once;
+    every other test keeps its place."""
 
     def key(item):
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        return _chapter_of(item) or "99", "chapter" not in params
+        group = 2 if item.get_closest_marker("widget_chapters") else int("chapter" not in params)
+        return _chapter_of(item) or "99", group
 
     places = [i for i, item in enumerate(items) if item.get_closest_marker("browser")]
     for place, item in zip(places, sorted((items[i] for i in places), key=key)):
