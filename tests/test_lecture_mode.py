@@ -1,15 +1,17 @@
-"""Lecture mode and self-study: RISE is installed and enabled; Binder pins what the course runs on."""
+"""Lecture mode and self-study: jupyterlab-slideshow is installed and enabled; Binder pins what the course runs on."""
 
 import subprocess
 import sys
 
 
-def test_rise_extension_is_installed_and_enabled():
+def test_slideshow_extension_is_installed_and_enabled():
+    """The deck (lecture mode) and the font extension it needs as a shared singleton both load in JupyterLab."""
     listing = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True,
                              text=True, timeout=120)
     text = listing.stdout + listing.stderr
-    line = next((line for line in text.splitlines() if "jupyterlab-rise" in line), "")
-    assert "enabled" in line and "OK" in line, f"jupyterlab-rise missing or disabled:\n{text}"
+    for extension in ("jupyterlab-slideshow", "@deathbeds/jupyterlab-fonts"):
+        line = next((line for line in text.splitlines() if line.split()[:1] == [extension]), "")
+        assert "enabled" in line and "OK" in line, f"{extension} missing or disabled:\n{text}"
 
 
 def pins(path):

@@ -12,7 +12,8 @@
 * ``ran_chapter`` (function): the chapter of the test (its ``chapter`` parameter, or its
   ``@pytest.mark.chapter("NN")``) opened in a fresh workspace, Run All done and its outputs checked --
   once per chapter: ``test_chapter_runs[NN-…]`` runs it, and the widget tests of that chapter, ordered
-  right after it, reuse the page with its running kernel. A test that needs the app as Run All left it
+  right after it (those over every widget chapter, ``@pytest.mark.widget_chapters``, last), reuse the page
+  with its running kernel. A test that needs the app as Run All left it
   asks ``lab(fresh=True)`` (a new run if a widget test has moved it); after a failure the next test of
   the chapter gets a fresh workspace and Run All.
 
@@ -66,6 +67,7 @@ NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 CODE_PROMPTS = f"{NOTEBOOK} .jp-CodeCell .jp-InputPrompt"  # "[ ]:", "[*]:", "[3]:"
 OUTPUTS = f"{NOTEBOOK} .jp-OutputArea-output"
 STDERR_OUTPUT = '[data-mime-type="application/vnd.jupyter.stderr"]'  # warnings and tracebacks
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # the MIME type of a widget output
 MPL_FIGURE = ".jupyter-matplotlib-canvas-div"  # an ipympl figure: 0 x 0 until its first image arrives
 WIDGET_LOADING = "Loading widget..."
 WIDGET_PROBLEMS = (WIDGET_LOADING, "Error displaying widget")
@@ -99,21 +101,32 @@ def _chapter_of(item) -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Order the browser tests by chapter (each chapter's run first, then its widget tests, in file
-    order), so that ``ran_chapter`` runs every chapter once; every other test keeps its place."""
+    """Order the browser tests by chapter (each chapter's run first, then its widget tests, then the tests
+    over every widget chapter, each group in file order), so that ``ran_chapter`` runs every chapter once;
+    every other test keeps its place."""
 
     def key(item):
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        return _chapter_of(item) or "99", "chapter" not in params
+        group = 2 if item.get_closest_marker("widget_chapters") else int("chapter" not in params)
+        return _chapter_of(item) or "99", group
 
     places = [i for i, item in enumerate(items) if item.get_closest_marker("browser")]
     for place, item in zip(places, sorted((items[i] for i in places), key=key)):
         items[place] = item
 
 
+def shows_a_widget(name: str) -> bool:
+    """Whether the stored outputs of notebook ``name`` hold a widget view (an ipywidgets app)."""
+    cells = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))["cells"]
+    return any(WIDGET_VIEW in output.get("data", {}) for cell in cells for output in cell.get("outputs", ()))
+
+
 def pytest_generate_tests(metafunc):
+    """``chapter``: every chapter notebook, or (``@pytest.mark.widget_chapters``) those showing a widget."""
     if "chapter" in metafunc.fixturenames:
         names = chapter_notebooks()
+        if metafunc.definition.get_closest_marker("widget_chapters"):
+            names = [name for name in names if shows_a_widget(name)]
         metafunc.parametrize("chapter", names, ids=names)
 
 

@@ -4,6 +4,10 @@
   execution count, no output is stderr or a traceback, every widget view and image renders. The widget
   tests of a chapter (``@pytest.mark.chapter("NN")``) run right after it on the same page and kernel
   (fixture ``ran_chapter``): each chapter runs once, plus once more after a widget test moved its app.
+* ``test_widget_works_in_the_slideshow[NN-*.ipynb]``: lecture mode, for every chapter with a widget; last on
+  the page and kernel of its chapter: jupyterlab-slideshow's deck (toolbar button) presents the notebook, the
+  arrow keys reach the widget's slide, its ipympl canvas holds a non-blank image, one slider moved by keyboard to
+  its other end gives a new status line and a new frame (the canvas bitmap changes); Esc leaves the deck.
 * ``test_time_step_slider_shows_blowup``: in chapter 02, the time-step app's tau slider moved to
   its maximum by keyboard makes the status line report a blow-up and changes the ipympl figure;
   moved back to its minimum, the blow-up report disappears.
@@ -19,8 +23,6 @@
   trained blocks 10 times; the status still reports that the symmetric network never grows.
 * ``test_amplification_factor_past_the_bound_leaves_the_band``: in chapter 08, tau / tau* at its maximum (2)
   puts the checkerboard's factor at -3: the status says UNSTABLE (and BLOW-UP) and the figure changes.
-* ``test_chapter_renders_as_a_rise_slideshow``: lecture mode; RISE renders chapter 02 as one
-  reveal.js slide per slide cell.
 * ``test_index_link_opens_a_chapter``: in the index (as ``test_chapter_runs[00-index.ipynb]`` opened it),
   clicking the link to chapter 01 opens that notebook in a new JupyterLab tab.
 * ``test_fixed_point_past_its_threshold_diverges``: in chapter 05, the implicit-step app's tau slider
@@ -31,14 +33,13 @@ elsewhere); ``PDELIB_NOTEBOOK_DIR`` points at another notebook folder.
 """
 
 import io
-import json
 import time
 
 import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from tests.browser.conftest import NOTEBOOK_DIR, chapter_notebook
+from tests.browser.conftest import chapter_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +59,7 @@ FIGURE_TIMEOUT = 15
 
 def test_chapter_runs(chapter, ran_chapter):
     ran_chapter.lab()  # opens the chapter, runs all cells, checks every output
+
 
 
 class RenderedApp:
@@ -128,6 +130,125 @@ def changed_fraction(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
         return 1.0
     return float(np.mean(np.any(a != b, axis=-1)))
+
+
+# jupyterlab-slideshow 0.3.4 (deck mode), checked against its DOM: presents the notebook panel itself.
+DECK_TOGGLE = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar [data-command="deck:toggle"]'
+PRESENTING = 'body[data-jp-deck-mode="presenting"]'
+ON_SCREEN = ".jp-deck-mod-onscreen"  # the cells of the slide on screen
+DECK_EXIT = ".jp-Deck-Remote button.jp-deck-mod-stop"  # the remote's "Exit Deck" button
+DECK_TIMEOUT = 15
+#: Deck keys (jupyterlab-slideshow's defaults): next / previous fragment or slide, leave the deck.
+KEY_NEXT, KEY_BACK, KEY_LEAVE = "ArrowRight", "ArrowLeft", "Escape"
+
+#: The slider each chapter's slideshow test moves (to its other end: it finds the app as the chapter's tests left it).
+SLIDE_CONTROLS = {"01": ".pdelib-time", "02": TAU, "03": ".pdelib-c5", "04": TAU, "05": TAU, "06": ".pdelib-depth",
+                  "07": ".pdelib-repeat", "08": TAU}
+
+
+#: (width, height, FNV-1a hash of the RGBA bytes, spread max - min of the colour values) of an ipympl canvas: its
+#: own bitmap, blind to where the page lays the canvas out (a status line one row taller shifts an element
+#: screenshot by a fraction of a pixel, which changes ~7 % of its pixels while the frame is the same).
+CANVAS_DIGEST = """canvas => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = 2166136261, low = 255, high = 0;
+    for (let i = 0; i < data.length; i++) {
+        hash = Math.imul(hash ^ data[i], 16777619);
+        if (i % 4 !== 3) { low = Math.min(low, data[i]); high = Math.max(high, data[i]); }
+    }
+    return [canvas.width, canvas.height, hash >>> 0, high - low];
+}"""
+
+
+def canvas_digest(app: RenderedApp) -> tuple[int, int, int, int]:
+    """:data:`CANVAS_DIGEST` of the app's ipympl canvas (the first canvas of its figure; the second is the overlay)."""
+    return tuple(app.figure.locator("canvas").first.evaluate(CANVAS_DIGEST))
+
+
+class Deck:
+    """jupyterlab-slideshow's deck mode on the notebook ``lab`` shows: start, go to a slide, leave."""
+
+    def __init__(self, lab) -> None:
+        self.lab = lab
+
+    def presenting(self) -> bool:
+        return self.lab.page.locator(PRESENTING).count() == 1
+
+    def start(self) -> None:
+        """Click the notebook toolbar's deck button; return once one slide is on screen."""
+        self.lab.page.locator(DECK_TOGGLE).click(timeout=DECK_TIMEOUT * 1000)
+        self.lab.wait_for(lambda: self.presenting() and self.lab.page.locator(ON_SCREEN).count() > 0, bool,
+                          DECK_TIMEOUT, "the deck to present a slide")
+
+    def positions(self, selector: str) -> tuple[int, int]:
+        """(index of the first cell on screen, index of the first cell containing ``selector``), -1 if none."""
+        return tuple(self.lab.page.evaluate(
+            """([onScreen, selector]) => {
+                const cells = [...document.querySelectorAll(
+                    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')];
+                return [cells.findIndex(cell => cell.classList.contains(onScreen)),
+                        cells.findIndex(cell => cell.querySelector(selector) !== null)];
+            }""", [ON_SCREEN[1:], selector]))
+
+    def go_to(self, selector: str) -> int:
+        """Press the deck's arrow keys until the slide on screen contains ``selector``; the number of presses."""
+        shown, goal = self.positions(selector)
+        if goal < 0:
+            self.lab.fail(f"no cell contains {selector}")
+        presses = 0
+        while self.lab.page.locator(f"{ON_SCREEN} {selector}").count() == 0:
+            if presses > len(self.lab.prompts()) + 50:  # more presses than the notebook has slides
+                self.lab.fail(f"the deck never showed the slide with {selector} (cell {goal})")
+            self.lab.page.keyboard.press(KEY_NEXT if shown < goal else KEY_BACK)
+            presses += 1
+            shown = self.lab.wait_for(lambda: self.positions(selector)[0], lambda now, was=shown: now != was,
+                                      DECK_TIMEOUT, f"the deck to move on from cell {shown} towards cell {goal}")
+        return presses
+
+    def leave(self) -> None:
+        """Press Esc (as the lecturer does); return once the notebook is back."""
+        self.lab.page.keyboard.press(KEY_LEAVE)
+        self.lab.wait_for(self.presenting, lambda on: not on, DECK_TIMEOUT, f"{KEY_LEAVE} to leave the deck")
+
+    def exit(self) -> None:
+        """Click the remote's exit button, if the deck is still on (after a failure)."""
+        if self.presenting():
+            self.lab.page.locator(DECK_EXIT).click(timeout=DECK_TIMEOUT * 1000)
+
+
+@pytest.mark.widget_chapters
+def test_widget_works_in_the_slideshow(chapter, ran_chapter):
+    """Issue 14: in lecture mode every widget is live -- RISE (jupyterlab-rise 0.43.1, JupyterLab 4.3.4 core of its
+    own) showed each one as the text ``VBox(children=...)``. Runs last on the page and kernel of its chapter."""
+    lab = ran_chapter.lab()
+    control = SLIDE_CONTROLS[chapter[:2]]
+    start = time.monotonic()
+    deck = Deck(lab)
+    deck.start()
+    try:
+        deck.go_to(f"{APP} {control}")
+        now = lab.tick("deck", start)
+        app = RenderedApp(lab, control)
+        box, view = app.figure.bounding_box(), lab.page.viewport_size
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= view["width"], (box, view)
+        before = lab.wait_for(lambda: canvas_digest(app), lambda digest: digest[3] > 0, FIGURE_TIMEOUT,
+                              "a non-blank image on the canvas")
+        initial = app.wait_status(bool, "the status line to be filled")
+        slider = app.slider()
+        key, goal = (KEY_MIN, "min") if slider["now"] == slider["max"] else (KEY_MAX, "max")
+        app.press(key, goal)
+        moved = app.wait_status(lambda text: text != initial, f"a new status line after {key} on {control}")
+        lab.wait_for(lambda: canvas_digest(app), lambda digest: digest[2] != before[2] and digest[3] > 0,
+                     FIGURE_TIMEOUT, f"a new non-blank frame on the canvas (status {moved!r})")
+        app.figure.screenshot(path=str(lab.artifacts / "figure-slide-moved.png"))
+        now = lab.tick("slider", now)
+        deck.leave()
+        lab.wait_for(lambda: canvas_digest(app), lambda digest: digest[3] > 0, FIGURE_TIMEOUT,
+                     "a non-blank canvas in the notebook after leaving the deck")
+        lab.tick("leave", now)
+    finally:
+        deck.exit()  # the deck's "active" setting outlives the page: a failure must not leave it on
+    lab.tick("slideshow", start)
 
 
 @pytest.mark.chapter("02")
@@ -248,13 +369,3 @@ def test_more_blocks_than_trained(ran_chapter):
 @pytest.mark.chapter("08")
 def test_amplification_factor_past_the_bound_leaves_the_band(ran_chapter):
     slider_to_blowup(ran_chapter.lab(), TAU, KEY_MAX, "max", alarm="UNSTABLE")
-
-
-def test_chapter_renders_as_a_rise_slideshow(lab):
-    """Lecture mode: RISE (jupyterlab-rise) renders chapter 02 as reveal.js slides, one per slide cell."""
-    name = chapter_notebook("02")
-    cells = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))["cells"]
-    slides = sum(cell["metadata"]["slideshow"]["slide_type"] == "slide" for cell in cells)
-    lab.page.goto(f"{lab.server.url}/rise/{name}?token={lab.server.token}", timeout=60_000)
-    sections = lab.page.locator(".reveal .slides > section")
-    lab.wait_for(sections.count, lambda count: count == slides, 60, f"{slides} reveal.js slides from RISE")
