@@ -396,7 +396,9 @@ class FSIScheme:
 
         M - 1 full cycles of n steps of size tau and a last cycle of m <= n steps of size tau_m <= tau with
         (M - 1) tau (n^2 + n) / 3 + tau_m (m^2 + m) / 3 = T; the result's ``time`` is T (to rounding) unless the
-        run stopped early.
+        run stopped early. Its accuracy is that of few long cycles: measured on a noisy step (N = 64, T = 1 .. 1000,
+        n <= 60, tau <= tau*), :func:`relative_max_error` to :func:`reference_solution` stays below 0.07 for linear
+        diffusion and 0.02 for Perona-Malik (lambda = 0.1); :func:`plan_fsi` with more cycles is more accurate.
 
         Parameters
         ----------
