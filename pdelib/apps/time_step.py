@@ -126,5 +126,6 @@ class TimeStepApp(BoundedTauApp):
         if self.alarm_word is None:
             return f"{head}: above τ*, no guarantee; here {norm_text}; {numbers}"
         tail = tvs[-(tvs.size // 3 + 1):]
-        levels = ", levels off" if tail.max() <= 1.1 * tail.min() else ""
-        return f"{head}: UNSTABLE, no overflow; {numbers}{levels}"
+        if tail.max() <= 1.1 * tail.min():
+            return f"{head}: UNSTABLE, no overflow: oscillations grow, level off at TV ≈ {tvs[-1]:.3g}"
+        return f"{head}: UNSTABLE, no overflow; {numbers}"
