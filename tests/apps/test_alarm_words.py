@@ -1,5 +1,5 @@
-"""Alarm words exactly when alarming, and one short status line, over the control grid of an app (issue 14; chapter
-08's model: tests/apps/test_amplification.py; chapter 04's grid: tests/apps/test_fsi.py). Here: chapter 02.
+"""Alarm words exactly when alarming, and one short status line, over the control grid of the apps of chapters
+02, 03, 05 and 06 (issue 14; chapter 08's model: tests/apps/test_amplification.py; chapter 04: tests/apps/test_fsi.py).
 
 For every app the grid is every slider's minimum, middle and maximum and every option of the other controls
 (one control at a time from the defaults, plus the combinations that matter: tau x order x diffusivity, ...).
@@ -116,3 +116,56 @@ def test_time_step_app(unrendered):
         assert_alarm(app, status, {"BLOW-UP": blowup, "UNSTABLE": not blowup and app.ratio > 1 and grew}, context)
         count += 1
     assert count >= 36
+
+
+def test_activation_app(unrendered):
+    """Chapter 03: BLOW-UP iff the run overflowed; GROWS iff ||u^k|| increased at some step without overflow."""
+    app = unrendered["ActivationApp"]
+    count = 0
+    for _ in visit(app, ("family",)):
+        context = {name: control.value for name, control in app.controls.items()}
+        status = assert_one_short_line(app, context)
+        norms = app.run.norms
+        blowup = overflowed(norms)
+        assert_alarm(app, status, {"BLOW-UP": blowup, "GROWS": not blowup and bool(np.any(np.diff(norms) > 0))},
+                     context)
+        count += 1
+    assert count >= 20
+
+
+def test_implicit_app(unrendered):
+    """Chapter 05: DIVERGES iff the selected solver is the fixed point and its error grew over the iterations."""
+    app = unrendered["ImplicitApp"]
+    count = 0
+    for _ in visit(app, ("solver", "tau")):
+        context = {name: control.value for name, control in app.controls.items()}
+        status = assert_one_short_line(app, context)
+        history = app.fixed.history
+        grows = history[-1] > history[0] or not np.isfinite(history[-1])
+        assert_alarm(app, status, {"DIVERGES": app.controls["solver"].value == "fixed-point" and bool(grows)},
+                     context)
+        count += 1
+    assert count >= 9
+
+
+def smoothest_factor(mg) -> float:
+    """The smoothing-only cycle's factor on its slowest mode: the largest |eigenvalue| of the error propagation
+    matrix of nu_1 + nu_2 sweeps (columns: one cycle applied to each unit error, f = 0)."""
+    size = mg.size
+    matrix = np.column_stack([mg.cycle(np.zeros(size), np.eye(size)[:, j]) for j in range(size)])
+    return float(np.abs(np.linalg.eigvals(matrix)).max())
+
+
+def test_multigrid_app(unrendered):
+    """Chapter 06: STALLS iff the run misses 1e-10 with smoothing alone whose smoothest mode shrinks by more than
+    0.99 per cycle (the largest eigenvalue below 1 of the smoothing-only cycle's error matrix, computed here)."""
+    app = unrendered["MultigridApp"]
+    count = 0
+    for _ in visit(app, ("depth", "smoother")):
+        context = {name: control.value for name, control in app.controls.items()}
+        status = assert_one_short_line(app, context)
+        residuals = app.result.residuals
+        stalls = residuals[-1] > app.TARGET and app.mg.depth == 1 and smoothest_factor(app.mg) > 0.99
+        assert_alarm(app, status, {"STALLS": bool(stalls)}, context)
+        count += 1
+    assert count >= 6
