@@ -151,13 +151,14 @@ class FSIApp(BoundedTauApp):
         ax.add_collection(self._cycle_shading, autolim=False)
         (self._norm_line,) = ax.semilogy([0], [1], color=blue, linestyle="-", label="FSI ‖uᵏ‖₂")
         (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="FSI TV(uᵏ)")
-        (self._cycle_marks,) = ax.plot([], [], "o", color=blue, markersize=5, linestyle="none",
+        (self._cycle_marks,) = ax.plot([], [], "o", color=blue, markersize=5, linestyle="none", clip_on=False, in_layout=False,
                                        label="cycle ends")
         (self._plain_norm_line,) = ax.plot([], [], color=purple, linestyle="-", linewidth=1.8,
                                            label="plain, same τ: ‖uᵏ‖₂")
         (self._plain_tv_line,) = ax.plot([], [], color=purple, linestyle=":", linewidth=1.8,
                                          label="plain, same τ: TV(uᵏ)")
-        (self._blowup_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none", label="blow-up")
+        (self._blowup_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none", label="blow-up",
+                                         clip_on=False, in_layout=False)
         ax.set(xlabel="inner step k (shaded: every other cycle)", ylabel="norm, total variation", xlim=(0, 100), ylim=(0.5, 60))
 
         handles = [self.ax_signal.lines[0], self._cycle_state_lines[0], self._final_line, self._norm_line,

@@ -110,7 +110,7 @@ class ImplicitApp(App):
                                    (tau_star, f"explicit scheme stable up to τ* = 2/‖D‖² = {tau_star:.4f}", "left")):
             gauge.axvline(bound, color=COLORS["black"], linewidth=2.5)
             gauge.text(bound * (0.93 if align == "right" else 1.07), 0.5, text, ha=align, va="center", fontsize=12)
-        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=blue, markersize=16)
+        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=blue, markersize=16, clip_on=False, in_layout=False)
 
         ax = self.ax_error
         ax.set_yscale("log")
@@ -121,11 +121,12 @@ class ImplicitApp(App):
                                         label="(τ/τ_fp)ˡ")
         (self._jacobi_theory,) = ax.plot([], [], color=orange, linestyle=":", linewidth=1.5,
                                          label="ρ_Jˡ (exact radius)")
-        (self._direct_marker,) = ax.plot([], [], "D", color=COLORS["green"], markersize=10, linestyle="none",
+        (self._direct_marker,) = ax.plot([], [], "D", color=COLORS["green"], markersize=10, linestyle="none", clip_on=False, in_layout=False,
                                          label="direct solve (residual)")
-        (self._divergence_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none",
+        (self._divergence_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none", clip_on=False, in_layout=False,
                                              label="diverged")
-        ax.legend(loc="lower left", fontsize=11, ncols=2)
+        # above the panel: the curves reach every corner of it (the direct solve's residual sits bottom left)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=11, ncols=3, borderaxespad=0.2)
 
         ax = self.ax_step
         ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="uᵏ (noisy step)")
@@ -134,7 +135,8 @@ class ImplicitApp(App):
         (self._result_line,) = ax.plot(self.x, self.signal, color=blue, linestyle="-", linewidth=2.2,
                                        label="solver after ℓ iterations")
         ax.set(xlabel="grid index i", ylabel="u", ylim=(-1.15, 1.35))  # fixed: a diverged result is rescaled
-        ax.legend(loc="upper left", fontsize=11)
+        # below the figure: a diverged result, rescaled to [-1, 1], crosses every corner of the panel
+        figure.legend(handles=ax.get_lines(), loc="outside lower right", ncols=3, fontsize=11)
 
     # -- computing ------------------------------------------------------------------------------------
 

@@ -145,12 +145,13 @@ class MultigridApp(App):
         ax.axhline(self.TARGET, color=grey, linewidth=1.4, linestyle="--")
         ax.text(0.98 * self.MAX_CYCLES, 1.4 * self.TARGET, "target 10⁻¹⁰", ha="right", va="bottom", color=grey,
                 fontsize=12)
-        (self._residual_line,) = ax.plot([], [], "o-", color=blue, markersize=5, label="residual")
+        # unclipped: the first dot sits on the left edge (values are kept inside the fixed limits)
+        (self._residual_line,) = ax.plot([], [], "o-", color=blue, markersize=5, label="residual", clip_on=False, in_layout=False)
         (self._factor_line,) = ax.plot([], [], color=COLORS["orange"], linestyle=":", linewidth=2.6,
                                        label="measured factor ρ per cycle")
         (self._stall_line,) = ax.plot([], [], color=COLORS["vermillion"], linestyle="-.", linewidth=2.2,
                                       label="smoothing only: smoothest mode")
-        (self._floor_marker,) = ax.plot([], [], "v", color=blue, markersize=12, linestyle="none")
+        (self._floor_marker,) = ax.plot([], [], "v", color=blue, markersize=12, linestyle="none", clip_on=False, in_layout=False)
         self._floor_text = ax.text(0, 0, "", ha="left", va="bottom", color=blue, fontsize=12)
         ax.legend(handles=[self._residual_line, self._factor_line, self._stall_line], loc="upper right", fontsize=11)
 
