@@ -16,6 +16,10 @@ diffusion a cycle equals a cycle of fast explicit diffusion (FED) with the step 
 The nonlinearity Phi(D u^k) is re-evaluated at every step; for nonlinear diffusivities that guarantee
 does not carry over (a long cycle of a nonmonotone flux can raise the norm). The network form is
 :mod:`pdelib.nets.fsi`.
+
+The module is longer than the others (about 730 lines): the cycles, the two ways to stop exactly at a time T
+(:func:`plan_fsi` chooses n, :func:`fsi_schedule` shortens the last cycle of a given n) and the accuracy study
+against the explicit scheme are one concept of chapter 04, each part short.
 """
 
 from __future__ import annotations

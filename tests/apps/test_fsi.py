@@ -334,7 +334,8 @@ def test_at_1_04_tau_star_and_t_100_fsi_stays_bounded_where_the_plain_scheme_gro
         app.set(cycle_length=n, tau=1.04 * app.bound)
         run, plain = app.run, app.plain
         assert run.blowup is None and plain.blowup is None
-        assert run.norms.max() / run.norms[0] < 1.1 < 1000 < plain.norms.max() / plain.norms[0]
+        assert run.norms.max() / run.norms[0] < 1.1
+        assert plain.norms.max() / plain.norms[0] > 1000
         assert "‖u‖ GROWS" in plain_text(app)
 
 
