@@ -322,7 +322,8 @@ class FSIApp(BoundedTauApp):
         """The status line (HTML, one line of at most 100 characters): tau / tau*, n, T, the steps of FSI and of
         the plain scheme to reach T, and what the runs show (a run shortened by the budget: the norm panel's title)."""
         run, plain = self.run, self.plain
-        head = (f"τ = {ratio_text(self.tau_ratio)} τ*, n = {self.controls['cycle_length'].value}, "
+        ratio = ratio_text(self.tau_ratio) if self.tau_ratio >= 0.01 else f"{self.tau_ratio:.1g}"  # 0.002, not 0.00
+        head = (f"τ = {ratio} τ*, n = {self.controls['cycle_length'].value}, "
                 f"T = {self.controls['time'].value:g}: steps FSI {self.schedule.explicit_steps:,}, "
                 f"plain {self.plain_steps_needed:,}")
         runs = [(name, r) for name, r in (("FSI", run), ("plain", plain)) if r is not None]

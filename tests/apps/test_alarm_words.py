@@ -169,3 +169,24 @@ def test_multigrid_app(unrendered):
         assert_alarm(app, status, {"STALLS": bool(stalls)}, context)
         count += 1
     assert count >= 6
+
+
+def test_fsi_app(unrendered):
+    """Chapter 04: BLOW-UP iff the FSI run or the plain run to the same T overflowed; else GROWS iff some ||u^k||
+    exceeds ||u^0||; else UNSTABLE iff above tau* the total variation grew. The run stops exactly at T."""
+    app = unrendered["FSIApp"]
+    count, seen = 0, set()
+    for _ in visit(app, ("diffusivity", "cycle_length", "time", "tau")):
+        context = {name: control.value for name, control in app.controls.items()}
+        status = assert_one_short_line(app, context)
+        runs = [run for run in (app.run, app.plain) if run is not None]
+        blowup = any(overflowed(run.norms) for run in runs)
+        grows = not blowup and any(run.norms.max() > run.norms[0] * (1 + 1e-12) for run in runs)
+        unstable = (not blowup and not grows and app.tau_ratio > 1
+                    and any(run.total_variations[-1] > run.total_variations[0] for run in runs))
+        assert_alarm(app, status, {"BLOW-UP": blowup, "GROWS": grows, "UNSTABLE": unstable}, context)
+        seen |= {word for word, holds in (("BLOW-UP", blowup), ("GROWS", grows), ("UNSTABLE", unstable)) if holds}
+        if not blowup and app.cycles == app.schedule.cycles:
+            assert abs(app.run.time - app.controls["time"].value) <= 1e-12 * app.controls["time"].value, context
+        count += 1
+    assert count >= 54 and seen == {"BLOW-UP", "GROWS", "UNSTABLE"}, seen
