@@ -188,6 +188,10 @@ CALLS: dict[str, tuple[Callable, dict[str, object], tuple[str, ...]]] = {
     "diffuse": (pdelib.diffuse, {"u0": U, "time": 2.0, "diffusivity": PM, "operator": D, "max_steps": 10}, ("u0",)),
     "FSIScheme": (pdelib.FSIScheme, {"tau": 0.25, "cycle_length": 4, "diffusivity": PM, "operator": D}, ()),
     "plan_fsi": (pdelib.plan_fsi, {"time": 10.0, "tau_max": 0.5, "cycles": 2}, ()),
+    "fsi_schedule": (pdelib.fsi_schedule, {"time": 10.0, "tau": 0.5, "cycle_length": 4}, ()),
+    "FSIScheme.evolve_to_time": (pdelib.FSIScheme(0.25, 4, PM, D).evolve_to_time,
+                                 {"u0": U, "time": 5.0, "record_every": 1, "growth_limit": 1e6, "max_steps": 100},
+                                 ("u0",)),
     "fsi_to_time": (pdelib.fsi_to_time, {"u0": U, "time": 5.0, "diffusivity": PM, "operator": D, "cycles": 1,
                                          "tau_max": 0.4, "growth_limit": 1e6}, ("u0",)),
     "reference_solution": (pdelib.reference_solution, {"u0": U, "time": 2.0, "diffusivity": PM, "operator": D,
@@ -235,7 +239,7 @@ CALLS: dict[str, tuple[Callable, dict[str, object], tuple[str, ...]]] = {
 
 
 #: Names of ``pdelib.__all__`` that take no arguments to validate: constants, result records and base classes.
-NOT_CALLED = {"ACTIVATIONS", "BOUNDARIES", "DIFFUSIVITIES", "BlowUp", "Evolution", "FSIEvolution", "FSIPlan",
+NOT_CALLED = {"ACTIVATIONS", "BOUNDARIES", "DIFFUSIVITIES", "BlowUp", "Evolution", "FSIEvolution", "FSIPlan", "FSISchedule",
               "Diffusivity"}
 
 

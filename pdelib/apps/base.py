@@ -351,7 +351,8 @@ class App:
         self._bound_line = gauge.axvline(1, color=COLORS["black"], linewidth=2.5)
         self._bound_text = gauge.text(1, 1.05, "", transform=gauge.get_xaxis_transform(), ha="center",
                                       va="bottom", fontsize=12)
-        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=COLORS["blue"], markersize=16)
+        # markers are drawn unclipped: at tau = 0 or at an axis edge they show whole, never cut in half
+        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=COLORS["blue"], markersize=16, clip_on=False, in_layout=False)
         gauge.set_ylim(0, 1)
 
     def _draw_gauge(self, bound: float, tau: float) -> None:
@@ -378,9 +379,12 @@ class App:
         ax = self.ax_norm
         (self._norm_line,) = ax.semilogy([0], [1], color=COLORS["blue"], linestyle="-", label="‖uᵏ‖₂")
         (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="TV(uᵏ)")
-        (self._blowup_marker,) = ax.plot([], [], "X", color=COLORS["vermillion"], markersize=16, label="blow-up")
+        (self._blowup_marker,) = ax.plot([], [], "X", color=COLORS["vermillion"], markersize=16, label="blow-up",
+                                         clip_on=False, in_layout=False)
         ax.set(xlabel="step k", ylabel="norm, total variation", xlim=(0, self.steps))
-        ax.legend(loc="upper right")
+        # below the figure: inside the panel every corner is crossed by some run's norm or TV curve
+        ax.figure.legend(handles=[self._norm_line, self._tv_line, self._blowup_marker], loc="outside lower right",
+                         ncols=3, fontsize=11)
 
     def _show_run(self, run: Evolution, title: str) -> None:
         """Draw an evolution on ``ax_signal`` (``_final_line``) and ``ax_norm`` (``_norm_line``, ``_tv_line``,

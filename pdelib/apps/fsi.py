@@ -16,7 +16,7 @@ from ..diffusivities import diffusivity
 from ..operators import DerivativeOperator
 from ..plots import COLORS
 from ..schemes.explicit import Evolution, ExplicitScheme, stability_bound
-from ..schemes.fsi import FSIEvolution, FSIScheme, cycle_time
+from ..schemes.fsi import FSIEvolution, FSISchedule, FSIScheme, cycle_time, fsi_schedule
 from ..signals import noisy_step
 from .base import (
     DIFFUSIVITY_LABELS,
@@ -40,19 +40,21 @@ class FSIApp(BoundedTauApp):
     Controls: ``cycle_length`` (n = 1 .. 60), ``tau`` (the inner step, on a slider tau*/500 .. 1.6 tau* with
     tau* = 2 / (L ||D||^2) drawn on a gauge; tau / tau* is kept when the diffusivity changes the bound),
     ``diffusivity`` and the stopping ``time`` T (1 .. 1000). For a noisy step of N points the app runs
-    M = ceil(T / T_cycle) FSI cycles, T_cycle = tau (n^2 + n) / 3, each of n steps
+    FSI cycles that stop exactly at T (:func:`pdelib.schemes.fsi.fsi_schedule`): M - 1 full cycles of n steps
 
         u^{k+1} = alpha_k (u^k - tau D^T Phi(D u^k)) + (1 - alpha_k) u^{k-1},   alpha_k = (4k + 2) / (2k + 3),
 
+    each reaching T_cycle = tau (n^2 + n) / 3, then one last cycle shortened to m <= n steps of size
+    tau_m = 3 T_rem / (m^2 + m) <= tau for the time left T_rem, so that (M - 1) T_cycle + tau_m (m^2 + m) / 3 = T,
     and shows
 
 
     * the gauge: tau against tau*;
-    * the cost: M n FSI steps against ceil(T / tau) steps of the plain explicit scheme with the same tau;
+    * the cost: (M - 1) n + m FSI steps against ceil(T / tau) steps of the plain explicit scheme with the same tau;
     * the signal: u^0, a few cycle ends and the final state (a blown-up state divided by its maximum);
     * ||u^k||_2 and TV(u^k) after every inner step k (log scale), the cycle ends marked and every other
-      cycle shaded. Above tau* the plain scheme with the same tau is run for the same number of steps and
-      drawn too: a long cycle amplifies an unstable mode much harder than the plain scheme, a short one just
+      cycle shaded. Above tau* the plain scheme with the same tau is run to the same time T (K = ceil(T / tau)
+      steps of T / K) and drawn too: a long cycle amplifies an unstable mode much harder than the plain scheme, a short one just
       above tau* need not (observed at 1.04 tau*: n = 10 less, n = 20 more). A blow-up is marked, never hidden.
 
     To stay interactive (recompute <= 15 ms at N = 256) an update computes at most ``max_steps`` explicit
@@ -149,13 +151,14 @@ class FSIApp(BoundedTauApp):
         ax.add_collection(self._cycle_shading, autolim=False)
         (self._norm_line,) = ax.semilogy([0], [1], color=blue, linestyle="-", label="FSI ‖uᵏ‖₂")
         (self._tv_line,) = ax.semilogy([0], [1], color=COLORS["orange"], linestyle="--", label="FSI TV(uᵏ)")
-        (self._cycle_marks,) = ax.plot([], [], "o", color=blue, markersize=5, linestyle="none",
+        (self._cycle_marks,) = ax.plot([], [], "o", color=blue, markersize=5, linestyle="none", clip_on=False, in_layout=False,
                                        label="cycle ends")
         (self._plain_norm_line,) = ax.plot([], [], color=purple, linestyle="-", linewidth=1.8,
                                            label="plain, same τ: ‖uᵏ‖₂")
         (self._plain_tv_line,) = ax.plot([], [], color=purple, linestyle=":", linewidth=1.8,
                                          label="plain, same τ: TV(uᵏ)")
-        (self._blowup_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none", label="blow-up")
+        (self._blowup_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none", label="blow-up",
+                                         clip_on=False, in_layout=False)
         ax.set(xlabel="inner step k (shaded: every other cycle)", ylabel="norm, total variation", xlim=(0, 100), ylim=(0.5, 60))
 
         handles = [self.ax_signal.lines[0], self._cycle_state_lines[0], self._final_line, self._norm_line,
@@ -178,34 +181,51 @@ class FSIApp(BoundedTauApp):
         time = self.controls["time"].value
         self.tau_ratio = tau / self.bound
         self.cycle_time = cycle_time(tau, n)
-        # M = ceil(T / T_cycle); the factor absorbs rounding when T is a multiple of T_cycle
-        self.cycles_needed = max(1, math.ceil(time / self.cycle_time * (1 - 1e-12)))
+        # M - 1 full cycles and one shortened to stop at T exactly (fsi_schedule)
+        self.schedule: FSISchedule = fsi_schedule(time, tau, n)
         # at most max_steps explicit steps per update: above tau* the plain comparison run takes half of them
         self.step_budget = self.max_steps if self.tau_ratio <= 1 else self.max_steps // 2
-        self.cycles = min(self.cycles_needed, max(1, self.step_budget // n))
+        fits = self.schedule.explicit_steps <= self.step_budget or self.schedule.full_cycles == 0
+        #: The cycles run: all M, or the first full ones that fit into the budget.
+        self.cycles = self.schedule.cycles if fits else max(1, self.step_budget // n)
         self.plain_steps_needed = max(1, math.ceil(time / tau * (1 - 1e-12)))
         record_every = max(1, math.ceil(self.cycles / (self.INTERMEDIATE_STATES + 1)))
-        self.run: FSIEvolution = FSIScheme(tau, n, g, self.operator).evolve(self.signal, self.cycles, record_every)
-        # above the bound: the plain scheme with the same tau for as many steps as FSI computed
+        self.run: FSIEvolution = FSIScheme(tau, n, g, self.operator).evolve_to_time(
+            self.signal, time, record_every, max_steps=self.step_budget)
+        #: The time the FSI cycles run here reach (T unless the budget shortened the run).
+        self.target_time = T = time if fits else self.cycles * self.cycle_time
+        # above the bound: the plain scheme with the same tau to the same time, K = ceil(T / tau) steps of T / K
         self.plain: Evolution | None = None
         if self.tau_ratio > 1:
-            self.plain = ExplicitScheme(tau, g, self.operator).evolve(self.signal, self.run.explicit_steps)
+            steps = max(1, math.ceil(T / tau * (1 - 1e-12)))
+            self.plain = ExplicitScheme(T / steps, g, self.operator).evolve(self.signal, min(steps, self.step_budget))
 
     # -- drawing --------------------------------------------------------------------------------------
 
+    def cycle_bounds(self) -> np.ndarray:
+        """Inner step numbers where the cycles run here start and end: 0, n, 2n, ..., (M - 1) n + m."""
+        n, schedule = self.controls["cycle_length"].value, self.schedule
+        full = np.arange(0, min(self.cycles, schedule.full_cycles) * n + 1, n)
+        if self.cycles > schedule.full_cycles:
+            full = np.append(full, schedule.explicit_steps)
+        return full
+
     def redraw(self) -> None:
-        run, plain, bound = self.run, self.plain, self.bound
+        run, plain, bound, schedule = self.run, self.plain, self.bound, self.schedule
         tau, n = self.controls["tau"].value, self.controls["cycle_length"].value
         red, black = COLORS["vermillion"], COLORS["black"]
 
         self._draw_gauge(bound, tau)
 
-        for name, steps in (("fsi", self.cycles_needed * n), ("plain", self.plain_steps_needed)):
+        last = "" if schedule.last_cycle_length == n else f" + {schedule.last_cycle_length}"
+        for name, steps in (("fsi", schedule.explicit_steps), ("plain", self.plain_steps_needed)):
             bar, text = self._bars[name], self._bar_texts[name]
             end = min(float(steps), self.STEP_LIMITS[1])
             bar.set_width(end - 1.0)
             inside = end > 1e5  # near the right edge the count is written inside the bar
-            text.set_text(f"{steps:,}" if name == "plain" else f"{steps:,} = {self.cycles_needed:,} × {n}")
+            text.set_text(f"{steps:,}" if name == "plain" else
+                          f"{steps:,} = {schedule.full_cycles:,} × {n}{last}" if schedule.full_cycles else
+                          f"{steps:,}: one cycle")
             text.set_x(end / 1.15 if inside else end * 1.15)
             text.set_horizontalalignment("right" if inside else "left")
             text.set_color("white" if inside else black)
@@ -214,10 +234,11 @@ class FSIApp(BoundedTauApp):
         self._norm_line.set_data(k, finite_or_gap(run.norms))
         self._tv_line.set_data(k, finite_or_gap(run.total_variations))
         few_cycles = self.cycles <= self.MAX_SHADED_CYCLES  # else every cycle is a few pixels wide
-        self._cycle_marks.set_data(k[::n] if few_cycles else [], finite_or_gap(run.norms[::n]) if few_cycles else [])
-        started = math.ceil(run.explicit_steps / n)  # cycles with at least one computed step
+        ends = run.cycle_ends
+        self._cycle_marks.set_data(ends if few_cycles else [], finite_or_gap(run.norms[ends]) if few_cycles else [])
+        bounds = np.minimum(self.cycle_bounds(), run.explicit_steps)  # a blow-up ends the run inside a cycle
         self._cycle_shading.set_verts(
-            [[(c * n, 0), ((c + 1) * n, 0), ((c + 1) * n, 1), (c * n, 1)] for c in range(1, started, 2)]
+            [[(a, 0), (b, 0), (b, 1), (a, 1)] for a, b in zip(bounds[1:-1:2], bounds[2::2]) if b > a]
             if few_cycles else [])
         measured = [run.norms, run.total_variations]
         blowups = [] if run.blowup is None else [(run.blowup.step, run.blowup.norm)]
@@ -233,16 +254,21 @@ class FSIApp(BoundedTauApp):
                 blowups.append((plain.blowup.step, plain.blowup.norm))
         measured = np.concatenate(measured)
         self._blowup_marker.set_data([b[0] for b in blowups], [b[1] for b in blowups])
-        self.ax_norm.set_xlim(0, nice_ceiling(self.cycles * n))
+        steps_run = max(self.cycle_bounds()[-1], 0 if plain is None else plain.norms.size - 1)
+        self.ax_norm.set_xlim(0, nice_ceiling(steps_run))
         self.ax_norm.set_ylim(*decade_limits(measured, 0.5, 1e10 if blowups else 60.0))
-        shortened = f" (of {self.cycles_needed} for T)" if self.cycles < self.cycles_needed else ""
-        self.ax_norm.set_title(f"M = {counted(self.cycles, 'cycle')}{shortened} of n = {counted(n, 'step')}",
-                               color=black)
+        if self.cycles < schedule.cycles:
+            cycles_text = f"first {counted(self.cycles, 'cycle')} of n = {n} (of {schedule.cycles} for T)"
+        elif schedule.full_cycles == 0:
+            cycles_text = f"M = 1 cycle of {counted(schedule.last_cycle_length, 'step')}"
+        else:
+            cycles_text = f"M = {schedule.cycles} cycles: {schedule.full_cycles} × {n}{last} steps"
+        self.ax_norm.set_title(cycles_text, color=black)
 
         final = finite_or_gap(run.final)
         low, high = float(np.nanmin(final, initial=0.0)), float(np.nanmax(final, initial=0.0))
         if run.blowup is None:
-            # limits grow (by halves) only when the data leaves them, so most updates can blit
+            # limits grow (by halves) only when the data leave them, so most updates can blit
             self.ax_signal.set_ylim(min(-0.35, math.floor(2 * (low - 0.1)) / 2),
                                     max(1.35, math.ceil(2 * (high + 0.1)) / 2))
             self._final_line.set_ydata(final)
@@ -270,71 +296,54 @@ class FSIApp(BoundedTauApp):
 
     # -- describing -----------------------------------------------------------------------------------
 
+    def _runs(self) -> list:
+        """The FSI run and, above tau*, the plain run."""
+        return [self.run] if self.plain is None else [self.run, self.plain]
+
+    @property
+    def alarm_word(self) -> str | None:
+        """BLOW-UP (a run overflowed: ||u^k|| > 10^6 ||u^0|| or non-finite), else GROWS (some ||u^k|| > ||u^0||),
+        else UNSTABLE (above tau* with the total variation growing), else None."""
+        runs = self._runs()
+        if any(run.blowup is not None for run in runs):
+            return "BLOW-UP"
+        if any(not np.all(run.norms <= run.norms[0] * (1.0 + 1e-12)) for run in runs):
+            return "GROWS"
+        if self.tau_ratio > 1 and any(run.total_variations[-1] > run.total_variations[0] for run in runs):
+            return "UNSTABLE"
+        return None
+
     @property
     def alarming(self) -> bool:
-        """True when the status is shown in red: a blow-up, or above tau* with growing norm or oscillations."""
-        run, plain = self.run, self.plain
-        if run.blowup is not None or (plain is not None and plain.blowup is not None):
-            return True
-        grew = not run.norm_bounded or run.total_variations[-1] > run.total_variations[0]
-        return self.tau_ratio > 1 and grew
+        """True when the status is shown in red: a blow-up, a growing norm, or above tau* a growing TV."""
+        return self.alarm_word is not None
 
     def describe(self) -> str:
-        """The status line (HTML): diffusivity, n, tau / tau*, T reached, steps FSI vs plain, and stability."""
-        run = self.run
-        tau, n = self.controls["tau"].value, self.controls["cycle_length"].value
-        head = (f"{self._diffusivity().title}, n = {n}, τ = {tau:.4f} = {ratio_text(self.tau_ratio)} τ*, "
-                f"T = {self.controls['time'].value:g}")
-        if run.blowup is not None:
-            blowup = run.blowup
-            cycle = math.ceil(blowup.step / n)
-            inner = blowup.step - (cycle - 1) * n
-            return (f"BLOW-UP at step {blowup.step} (cycle {cycle}, inner step {inner} of {n}): "
-                    f"‖u‖ = {blowup.norm:.3g} = {blowup.growth:.2g} × ‖u⁰‖; {self._compare_plain()} &nbsp; "
-                    f"({head}; T reached before the blow-up: {run.time:.4g}. {self._cost()})")
-        norms, tvs = run.norms, run.total_variations
-        if self.tau_ratio <= 1:
-            inner = ("every inner ‖uᵏ‖ ≤ ‖u⁰‖" if run.norm_bounded
-                     else f"‖uᵏ‖ rises to {norms.max() / norms[0]:.3g} × ‖u⁰‖ inside the cycles")
-            guarantee = ("stable (for linear diffusion guaranteed)" if self.controls["diffusivity"].value == "linear"
-                         else "below τ* (FSI is guaranteed stable for linear diffusion only); observed here")
-            stability = f"{guarantee}: {inner}; TV {tvs[0]:.3g} → {tvs[-1]:.3g}"
-        else:
-            stability = (f"above τ*, the theorem no longer applies: FSI max ‖uᵏ‖ = "
-                         f"{norms.max() / norms[0]:.3g} × ‖u⁰‖, TV {tvs[0]:.3g} → {tvs[-1]:.3g}; "
-                         f"{self._compare_plain()}")
-        return f"{head}: {stability}. {self._cost()}"
-
-    def _cost(self) -> str:
-        """Steps of FSI and of the plain scheme to reach T, and what was run."""
-        n, needed, plain_steps = self.controls["cycle_length"].value, self.cycles_needed, self.plain_steps_needed
-        fsi_steps = needed * n
-        text = (f"FSI: M × n = {needed} × {n} = {fsi_steps} steps reach T = {needed * self.cycle_time:.4g}; "
-                f"the plain explicit scheme needs ⌈T/τ⌉ = {plain_steps} steps: ")
-        if fsi_steps < plain_steps:
-            text += f"FSI takes {plain_steps / fsi_steps:.1f}× fewer steps"
-        else:
-            text += (f"FSI takes no fewer steps with n = {n} (a cycle of n steps reaches (n + 1)/3 times the time "
-                     f"of n plain steps)")
-        if self.cycles < needed:
-            text += (f". Run here: the first {self.cycles} cycles ({self.cycles * n} steps, "
-                     f"T = {self.cycles * self.cycle_time:.4g}): the app runs at most {self.step_budget} FSI steps"
-                     + (" and as many plain ones" if self.plain is not None else ""))
-        return text
-
-    def _compare_plain(self) -> str:
-        """FSI's amplification against the plain scheme with the same tau over the same steps (above tau*)."""
+        """The status line (HTML, one line of at most 100 characters): tau / tau*, n, T, the steps of FSI and of
+        the plain scheme to reach T, and what the runs show (a run shortened by the budget: the norm panel's title)."""
         run, plain = self.run, self.plain
-        if plain.blowup is not None:
-            if run.blowup is None:
-                return (f"the plain scheme with the same τ BLOWS UP at step {plain.blowup.step}, "
-                        f"FSI with n = {self.controls['cycle_length'].value} does not")
-            when = "earlier" if plain.blowup.step < run.blowup.step else "at the same step"
-            return f"the plain scheme with the same τ blows up too, {when}, at step {plain.blowup.step}"
-        fsi_growth = run.blowup.growth if run.blowup is not None else float(run.norms.max() / run.norms[0])
-        plain_growth = float(plain.norms.max() / plain.norms[0])
-        text = (f"the plain scheme with the same τ over the same {run.explicit_steps} steps: "
-                f"max ‖uᵏ‖ = {plain_growth:.3g} × ‖u⁰‖, TV → {plain.total_variations[-1]:.3g}")
-        if fsi_growth > 1.5 * plain_growth:
-            text += f": FSI amplifies {fsi_growth / plain_growth:.3g}× harder"
-        return text
+        ratio = ratio_text(self.tau_ratio) if self.tau_ratio >= 0.01 else f"{self.tau_ratio:.1g}"  # 0.002, not 0.00
+        head = (f"τ = {ratio} τ*, n = {self.controls['cycle_length'].value}, "
+                f"T = {self.controls['time'].value:g}: steps FSI {self.schedule.explicit_steps:,}, "
+                f"plain {self.plain_steps_needed:,}")
+        runs = [(name, r) for name, r in (("FSI", run), ("plain", plain)) if r is not None]
+        word = self.alarm_word
+        if word == "BLOW-UP":
+            steps = [f"{name} step {r.blowup.step}" for name, r in runs if r.blowup is not None]
+            return f"{head}; BLOW-UP: {', '.join(steps)}"
+        if word == "GROWS":
+            growth = [f"{name} ×{growth_text(r.norms.max() / r.norms[0])}" for name, r in runs]
+            return f"{head}; ‖u‖ GROWS: {', '.join(growth)}"
+        if word == "UNSTABLE":
+            tv = [f"{name} ×{r.total_variations[-1] / r.total_variations[0]:.3g}" for name, r in runs]
+            return f"{head}; UNSTABLE, TV: {', '.join(tv)}"
+        linear = self.controls["diffusivity"].value == "linear" and self.tau_ratio <= 1
+        return f"{head}; stable: ‖uᵏ‖ ≤ ‖u⁰‖, {'guaranteed' if linear else 'observed'}"
+
+
+def growth_text(ratio: float) -> str:
+    """A growth factor above 1 with three digits, or with as many more (up to six decimals) as it takes not to
+    read as 1: 1.03, 4.33e+03, 1.00002."""
+    if ratio >= 1.01:
+        return f"{ratio:.3g}"
+    return ratio_text(ratio)

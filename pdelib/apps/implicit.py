@@ -110,7 +110,7 @@ class ImplicitApp(App):
                                    (tau_star, f"explicit scheme stable up to τ* = 2/‖D‖² = {tau_star:.4f}", "left")):
             gauge.axvline(bound, color=COLORS["black"], linewidth=2.5)
             gauge.text(bound * (0.93 if align == "right" else 1.07), 0.5, text, ha=align, va="center", fontsize=12)
-        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=blue, markersize=16)
+        (self._tau_marker,) = gauge.plot([0.5], [0.5], "v", color=blue, markersize=16, clip_on=False, in_layout=False)
 
         ax = self.ax_error
         ax.set_yscale("log")
@@ -121,11 +121,12 @@ class ImplicitApp(App):
                                         label="(τ/τ_fp)ˡ")
         (self._jacobi_theory,) = ax.plot([], [], color=orange, linestyle=":", linewidth=1.5,
                                          label="ρ_Jˡ (exact radius)")
-        (self._direct_marker,) = ax.plot([], [], "D", color=COLORS["green"], markersize=10, linestyle="none",
+        (self._direct_marker,) = ax.plot([], [], "D", color=COLORS["green"], markersize=10, linestyle="none", clip_on=False, in_layout=False,
                                          label="direct solve (residual)")
-        (self._divergence_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none",
+        (self._divergence_marker,) = ax.plot([], [], "X", color=red, markersize=16, linestyle="none", clip_on=False, in_layout=False,
                                              label="diverged")
-        ax.legend(loc="lower left", fontsize=11, ncols=2)
+        # above the panel: the curves reach every corner of it (the direct solve's residual sits bottom left)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=11, ncols=3, borderaxespad=0.2)
 
         ax = self.ax_step
         ax.plot(self.x, self.signal, color=COLORS["grey"], linewidth=1.0, linestyle="-", label="uᵏ (noisy step)")
@@ -134,7 +135,8 @@ class ImplicitApp(App):
         (self._result_line,) = ax.plot(self.x, self.signal, color=blue, linestyle="-", linewidth=2.2,
                                        label="solver after ℓ iterations")
         ax.set(xlabel="grid index i", ylabel="u", ylim=(-1.15, 1.35))  # fixed: a diverged result is rescaled
-        ax.legend(loc="upper left", fontsize=11)
+        # below the figure: a diverged result, rescaled to [-1, 1], crosses every corner of the panel
+        figure.legend(handles=ax.get_lines(), loc="outside lower right", ncols=3, fontsize=11)
 
     # -- computing ------------------------------------------------------------------------------------
 
@@ -194,7 +196,12 @@ class ImplicitApp(App):
             label = {"fixed-point": "fixed point", "jacobi": "Jacobi", "direct": "direct solve"}[solver]
             after = "" if solver == "direct" else f" after ℓ = {iterations}"
             self.ax_step.set_title(f"one step, τ = {tau:.3g}: {label}{after}", color=COLORS["black"])
-        self._set_status(self.describe(), alarm=solver == "fixed-point" and self.fixed_factor >= 1)
+        self._set_status(self.describe(), alarm=self.alarm_word is not None)
+
+    @property
+    def alarm_word(self) -> str | None:
+        """DIVERGES when the selected solver is the fixed point and tau >= tau_fp (its error factor tau / tau_fp >= 1)."""
+        return "DIVERGES" if self.controls["solver"].value == "fixed-point" and self.fixed_factor >= 1 else None
 
     def animated_artists(self) -> list:
         return [self._tau_marker, self._fixed_line, self._jacobi_line, self._fixed_theory, self._jacobi_theory,
@@ -204,25 +211,23 @@ class ImplicitApp(App):
     # -- describing -----------------------------------------------------------------------------------
 
     def describe(self) -> str:
-        """The status line (HTML): tau against both bounds, and what each solver does at this tau."""
+        """The status line (HTML, one line of at most 100 characters): tau against both bounds, and what the
+        selected solver does at this tau."""
         tau, iterations = self.controls["tau"].value, self.controls["iterations"].value
         scale = float(np.linalg.norm(self.signal))
-        head = (f"τ = {tau:.3g} = {self.fixed_factor:.3g} τ_fp = {tau / self.explicit_bound:.3g} τ*"
-                f" ({'the explicit scheme would be unstable' if tau > self.explicit_bound else 'explicit stable'})")
+        head = f"τ = {tau:.3g} = {self.fixed_factor:.3g} τ_fp = {tau / self.explicit_bound:.3g} τ*"
+        solver = self.controls["solver"].value
+        if solver == "direct":
+            return f"{head}: direct solve, residual {self.direct_residual:.0e}"
+        if solver == "jacobi":
+            return (f"{head}: Jacobi: factor {self.jacobi_factor:.3g} (measured {self._measured_rate(self.jacobi)}), "
+                    f"error {self.jacobi.history[-1] / scale:.1e} at ℓ = {iterations}")
         fixed = self.fixed
-        if fixed.diverged:
-            fixed_text = (f"fixed point DIVERGES (error ×{self.fixed_factor:.3g} per iteration, "
-                          f"{fixed.history[-1] / scale:.2g} × ‖uᵏ‖ after {fixed.iterations})")
-        elif self.fixed_factor >= 1:
-            fixed_text = (f"fixed point DIVERGES: error ×{self.fixed_factor:.3g} per iteration, "
-                          f"{fixed.history[-1] / scale:.2g} × ‖uᵏ‖ after ℓ = {iterations}")
-        else:
-            fixed_text = (f"fixed point converges, factor {self._measured_rate(fixed)} (τ/τ_fp = "
-                          f"{self.fixed_factor:.3g}): error {fixed.history[-1] / scale:.1e} after ℓ = {iterations}")
-        jacobi_text = (f"Jacobi converges, factor {self.jacobi_factor:.3g} (measured {self._measured_rate(self.jacobi)}): "
-                       f"error {self.jacobi.history[-1] / scale:.1e} after ℓ = {iterations}")
-        direct_text = f"direct solve: residual {self.direct_residual:.0e}"
-        return f"{head}. {fixed_text}; {jacobi_text}; {direct_text}."
+        if self.fixed_factor >= 1:
+            stopped = f"{fixed.history[-1] / scale:.2g} at ℓ = {fixed.iterations}"
+            return f"{head}: fixed point DIVERGES, error ×{self.fixed_factor:.3g} per iteration, {stopped}"
+        return (f"{head}: fixed point converges, factor {self._measured_rate(fixed)}, "
+                f"error {fixed.history[-1] / scale:.1e} at ℓ = {iterations}")
 
     @staticmethod
     def _measured_rate(result) -> str:

@@ -10,6 +10,7 @@ from .._checks import check_int
 from ..plots import COLORS, CYCLE
 from .base import (
     App,
+    decade_limits,
 )
 
 
@@ -36,8 +37,10 @@ class StabilityApp(App):
     MAX_REPEAT = 10
     SCALE_LIMITS = (0.5, 4.0)
     INPUTS = {"test signals (as trained)": "test", "10× amplitude": "amplitude", "noise σ = 0.3": "noise"}
-    #: Fixed limits of the norm panel; larger values are drawn at the top edge.
+    #: Widest limits of the norm panel (larger values are drawn at the top edge); the panel shows
+    #: DEFAULT_NORM_LIMITS, widened by whole decades only as far as the data leave them.
     NORM_LIMITS = (1e-3, 1e8)
+    DEFAULT_NORM_LIMITS = (0.5, 2.0)
     #: A ratio ||h^{k+1}|| / ||h^k|| counts as growth above 1 + this (float32 rounding of the networks).
     GROWTH_TOLERANCE = 1e-5
 
@@ -77,7 +80,7 @@ class StabilityApp(App):
         self.ax_norm, self.ax_signal = figure.subplots(1, 2, width_ratios=(1, 1))
         ax = self.ax_norm
         ax.set_yscale("log")
-        ax.set(xlabel="block k", ylabel="max over signals of ‖hᵏ‖ / ‖h⁰‖", ylim=self.NORM_LIMITS,
+        ax.set(xlabel="block k", ylabel="max over signals of ‖hᵏ‖ / ‖h⁰‖", ylim=self.DEFAULT_NORM_LIMITS,
                xlim=(0, self.MAX_REPEAT * self.max_blocks))
         ax.axhline(1.0, color=COLORS["grey"], linewidth=1.2, linestyle=":")
         styles = ["-", "--", "-.", ":"]
@@ -115,35 +118,54 @@ class StabilityApp(App):
     def redraw(self) -> None:
         key = self.controls["inputs"].value
         amplitude = 10.0 if key == "amplitude" else 1.0
+        shown = []
         for label, line in self._norm_lines.items():
             norms = self.trajectories[label]
             with np.errstate(all="ignore"):
                 relative = np.max(norms / norms[0], axis=1)
             relative = np.where(np.isfinite(relative), np.minimum(relative, self.NORM_LIMITS[1]), self.NORM_LIMITS[1])
             line.set_data(np.arange(relative.size), relative)
+            shown.append(relative)
             output = self.outputs[label] / amplitude
             self._output_lines[label].set_ydata(np.where(np.isfinite(output), np.clip(output, -10, 10), np.nan))
         self._clean_line.set_ydata(self.clean[key][0] / amplitude)
         self._input_line.set_ydata(self.inputs[key][0] / amplitude)
-        self._set_status(self.describe(), alarm=any(self.growth(label) > 1.0 + self.GROWTH_TOLERANCE for label in self.models))
+        low, high = decade_limits(np.concatenate(shown), *self.DEFAULT_NORM_LIMITS)
+        self.ax_norm.set_ylim(max(low, self.NORM_LIMITS[0]), min(high, self.NORM_LIMITS[1]))
+        self._set_status(self.describe(), alarm=self.alarm_word is not None)
+
+    @property
+    def alarm_word(self) -> str | None:
+        """GROWS when some network's block raised some signal's norm: ||h^{k+1}|| / ||h^k|| > 1 + GROWTH_TOLERANCE."""
+        return "GROWS" if any(self.growth(label) > 1.0 + self.GROWTH_TOLERANCE for label in self.models) else None
+
+    def growth_block(self, label: str) -> int:
+        """The block k (1, 2, ...) with the largest ratio ||h^k|| / ||h^{k-1}|| over the signals."""
+        norms = self.trajectories[label]
+        with np.errstate(all="ignore"):
+            ratios = np.max(norms[1:] / norms[:-1], axis=1)
+        return int(np.nanargmax(np.where(np.isnan(ratios), -np.inf, ratios))) + 1
 
     def animated_artists(self) -> list:
         return [*self._norm_lines.values(), *self._output_lines.values(), self._clean_line, self._input_line]
 
     def _no_growth(self, label: str, scale: float) -> str:
-        """'never grows' where the theorem covers the scale s, else 'did not grow here' (observed only)."""
+        """'never grows' where the theorem covers the scale s; else 'did not grow here', for a symmetric network
+        with '(observed, not guaranteed)'."""
         if label in self.guaranteed_scales and scale <= self.guaranteed_scales[label]:
             return f"never grows (guaranteed for s ≤ {self.guaranteed_scales[label]:.2f})"
-        return "did not grow here (observed, not guaranteed)"
+        return "did not grow here" + (" (observed, not guaranteed)" if label in self.guaranteed_scales else "")
 
     def describe(self) -> str:
-        """The status line: per network, the largest growth per block and ||h^K|| / ||h^0||."""
-        repeat, scale = self.controls["repeat"].value, self.controls["scale"].value
+        """The status line (one line of at most 100 characters for two networks): per network GROWS with the
+        largest growth per block and where, or whether its not growing is guaranteed or only observed. The
+        repetitions and s are on the controls."""
+        scale = self.controls["scale"].value
         parts = []
-        for label, norms in self.trajectories.items():
+        for label in self.trajectories:
             growth = self.growth(label)
-            with np.errstate(all="ignore"):
-                final = float(np.max(norms[-1] / norms[0]))
-            verdict = "GROWS" if growth > 1.0 + self.GROWTH_TOLERANCE else self._no_growth(label, scale)
-            parts.append(f"{label}: {verdict} (largest ratio per block {growth:.4g}, ‖h_K‖/‖h_0‖ up to {final:.3g})")
-        return f"{repeat} × the trained blocks, residual scale s = {scale:g}: " + "; ".join(parts) + "."
+            if growth > 1.0 + self.GROWTH_TOLERANCE:
+                parts.append(f"{label}: GROWS ×{growth:.3g} at block {self.growth_block(label)}")
+            else:
+                parts.append(f"{label}: {self._no_growth(label, scale)}")
+        return "; ".join(parts)

@@ -95,28 +95,37 @@ class TimeStepApp(BoundedTauApp):
         self._draw_gauge(bound, tau)
 
         self._show_run(run, f"after K = {run.norms.size - 1} steps, time T = {tau * self.steps:.4g}")
-        alarm = run.blowup is not None or (self.ratio > 1 and run.total_variations[-1] > run.total_variations[0])
-        self._set_status(self.describe(), alarm=alarm)
+        self._set_status(self.describe(), alarm=self.alarm_word is not None)
+
+    @property
+    def alarm_word(self) -> str | None:
+        """BLOW-UP if the run overflowed (||u^k|| > 10^6 ||u^0|| or non-finite), else UNSTABLE above tau* when
+        the total variation or the norm grew, else None."""
+        run = self.run
+        if run.blowup is not None:
+            return "BLOW-UP"
+        if self.ratio > 1 and (run.total_variations[-1] > run.total_variations[0] or not run.norm_nonincreasing):
+            return "UNSTABLE"
+        return None
 
     def animated_artists(self) -> list:
         return [self._tau_marker, self._final_line, self._norm_line, self._tv_line, self._blowup_marker,
                 self.ax_signal.title]
 
     def describe(self) -> str:
-        """One line on what the current run shows (the status line)."""
+        """The status line: one line of at most 100 characters on what the current run shows."""
         run, tau = self.run, self.controls["tau"].value
         norms, tvs = run.norms, run.total_variations
-        head = f"{self._diffusivity().title}, n = {self.controls['order'].value}, τ = {tau:.4f} = {ratio_text(self.ratio)} τ*"
+        head = f"n = {self.controls['order'].value}, τ = {tau:.4f} = {ratio_text(self.ratio)} τ*"
         if run.blowup is not None:
-            return (f"BLOW-UP at step {run.blowup.step}: ‖u‖ = {run.blowup.norm:.3g} = {run.blowup.growth:.2g} × ‖u⁰‖"
-                    f" &nbsp; ({head})")
-        norm_text = (f"‖uᵏ‖ never increases ({norms[0]:.3g} → {norms[-1]:.3g})" if run.norm_nonincreasing
-                     else f"‖uᵏ‖ increases (min {norms.min():.3g}, final {norms[-1]:.3g})")
+            return f"{head}: BLOW-UP at step {run.blowup.step}, ‖u‖ = {run.blowup.growth:.2g} × ‖u⁰‖"
+        numbers = f"‖u‖ {norms[0]:.3g} → {norms[-1]:.3g}, TV {tvs[0]:.3g} → {tvs[-1]:.3g}"
+        norm_text = "‖uᵏ‖ never increases" if run.norm_nonincreasing else "‖uᵏ‖ increases"
         if self.ratio <= 1:
-            return f"{head}: stable, {norm_text}; TV {tvs[0]:.3g} → {tvs[-1]:.3g}"
-        if tvs[-1] <= tvs[0]:
-            return f"{head}: above τ*, the theorem no longer applies; here still {norm_text}; TV {tvs[0]:.3g} → {tvs[-1]:.3g}"
+            return f"{head}: stable, {norm_text}; {numbers}"
+        if self.alarm_word is None:
+            return f"{head}: above τ*, no guarantee; here {norm_text}; {numbers}"
         tail = tvs[-(tvs.size // 3 + 1):]
-        growth = (f"grow, then level off at TV ≈ {tvs[-1]:.3g}" if tail.max() <= 1.1 * tail.min()
-                  else f"grow: TV {tvs[0]:.3g} → {tvs[-1]:.3g}")
-        return f"{head}: UNSTABLE, no overflow but oscillations {growth} (TV⁰ = {tvs[0]:.3g}); {norm_text}"
+        if tail.max() <= 1.1 * tail.min():
+            return f"{head}: UNSTABLE, no overflow: oscillations grow, level off at TV ≈ {tvs[-1]:.3g}"
+        return f"{head}: UNSTABLE, no overflow; {numbers}"

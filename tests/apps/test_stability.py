@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pdelib.apps imports ipympl / pyplot machinery
 
+import itertools  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
@@ -75,7 +77,12 @@ def test_output_line_shows_the_first_signal_of_this_configuration(app, trained):
 
 
 def test_updates_blit_and_match_a_full_redraw(app, count_draws):
-    assert_moves_blit(app, count_draws(app), [("repeat", 4), ("scale", 2.5), ("inputs", "noise"), ("repeat", 10)])
+    """Moves within the fitted norm axis blit; a move whose curves leave it widens the axis (a full redraw)."""
+    draws = count_draws(app)
+    assert_moves_blit(app, draws, [("inputs", "noise"), ("scale", 0.8), ("inputs", "amplitude")])
+    before, limits = len(draws), app.ax_norm.get_ylim()
+    app.set(repeat=4)
+    assert len(draws) == before + 1 and app.ax_norm.get_ylim() != limits
 
 
 def test_reset_returns_the_defaults(app):
@@ -121,3 +128,28 @@ def test_bad_data_and_signals(trained):
     for signals, error in ((0, ValueError), (2.5, TypeError), (float("nan"), TypeError)):
         with pytest.raises(error, match="signals"):
             StabilityApp(models, data, signals=signals)
+
+
+def test_grows_exactly_when_a_block_raises_a_norm_and_the_axis_shows_the_curves(app):
+    """Issue 14: over every control's min, middle and max (and every input), GROWS iff some block raised some
+    signal's norm by more than the float32 tolerance (computed here from the trajectories), the status is one line
+    of at most 100 characters, and the norm axis holds every drawn point (fitted to the data, not 1e-3 .. 1e8)."""
+    import re
+
+    for repeat, scale, inputs in itertools.product((1, 5, 10), (0.5, 2.2, 4.0), StabilityApp.INPUTS.values()):
+        app.set(repeat=repeat, scale=scale, inputs=inputs)
+        status = re.sub(r"<[^>]+>", "", app.status.value)
+        assert "\n" not in status and "<br" not in app.status.value and len(status) <= 100, status
+        grows = {}
+        for label, norms in app.trajectories.items():
+            with np.errstate(all="ignore"):
+                ratios = norms[1:] / norms[:-1]
+            grows[label] = bool(np.any(~np.isfinite(ratios) | (ratios > 1 + StabilityApp.GROWTH_TOLERANCE)))
+            assert (f"{label}: GROWS" in status) == grows[label], (repeat, scale, inputs, status)
+        assert (COLORS["vermillion"] in app.status.value) == any(grows.values())
+        low, high = app.ax_norm.get_ylim()
+        for line in app._norm_lines.values():
+            y = np.asarray(line.get_ydata(), dtype=float)
+            assert np.all((low <= y) & (y <= high)), (repeat, scale, inputs)
+    app.reset()
+    assert app.ax_norm.get_ylim()[1] <= 10, "at the defaults every ratio is at most 1: no empty decades above"

@@ -24,9 +24,11 @@ from pdelib import (
 )
 from pdelib.schemes.fsi import (
     FSIPlan,
+    FSISchedule,
     FSIScheme,
     cycle_time,
     fed_step_sizes,
+    fsi_schedule,
     fsi_to_time,
     fsi_weights,
     plan_fsi,
@@ -125,6 +127,120 @@ def test_plan_reaches_the_time_exactly_with_the_shortest_stable_cycles(time, tau
 
 
 # -- one cycle of linear diffusion ------------------------------------------------------------------
+
+
+# -- cycles that stop exactly at T, the last one shortened -------------------------------------------
+
+
+def test_schedule_for_the_docstring_example():
+    schedule = fsi_schedule(100.0, 0.5, 10)
+    assert (schedule.full_cycles, schedule.last_cycle_length, schedule.cycles) == (5, 7, 6)
+    assert schedule.last_tau == pytest.approx(3 * (100.0 - 5 * 55 / 3) / 56, rel=1e-15)
+    assert schedule.explicit_steps == 57
+    assert schedule == FSISchedule(0.5, 10, 5, 7, schedule.last_tau)
+
+
+def test_schedule_of_a_multiple_of_the_cycle_time_is_full_cycles():
+    schedule = fsi_schedule(100.0, 0.5, 24)  # one cycle of 24 steps reaches 100
+    assert (schedule.full_cycles, schedule.last_cycle_length) == (0, 24)
+    assert schedule.last_tau == pytest.approx(0.5, rel=1e-14) and schedule.last_tau <= 0.5
+
+
+@settings(max_examples=300, deadline=None)
+@given(time=st.floats(1e-3, 1e5), tau=st.floats(1e-3, 2.0), n=st.integers(1, 200))
+def test_schedule_reaches_the_time_exactly_with_steps_at_most_tau(time, tau, n):
+    schedule = fsi_schedule(time, tau, n)
+    assert schedule.time == pytest.approx(time, rel=1e-12, abs=0)
+    assert 1 <= schedule.last_cycle_length <= n
+    assert 0 < schedule.last_tau <= tau
+    assert schedule.full_cycles * cycle_time(tau, n) < time  # the full cycles never pass T
+    # the last cycle is the shortest one that covers the rest with steps <= tau (or n steps)
+    m, rest = schedule.last_cycle_length, time - schedule.full_cycles * cycle_time(tau, n)
+    assert m == 1 or cycle_time(tau, m - 1) < rest * (1 + 1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    u=arrays(np.float64, 24, elements=signal_values),
+    time=st.floats(0.05, 300.0),
+    ratio=st.floats(0.05, 1.0),
+    n=st.integers(1, 40),
+    boundary=st.sampled_from(BOUNDARIES),
+)
+def test_evolve_to_time_reaches_t_with_every_cycle_stable(u, time, ratio, n, boundary):
+    """Linear diffusion: the run reaches T to 1e-12, every step is <= tau <= tau*, every inner state keeps
+    ||u^k|| <= ||u^0||, and the result is the full cycles followed by one FSI cycle of m steps of tau_m."""
+    D = DerivativeOperator(1, 24, boundary=boundary)
+    bound = stability_bound(LINEAR, D)
+    scheme = FSIScheme(ratio * bound, n, LINEAR, D)
+    run = scheme.evolve_to_time(u, time)
+    schedule = run.schedule
+    assert run.time == pytest.approx(time, rel=1e-12, abs=0)
+    assert run.explicit_steps == schedule.explicit_steps and run.cycles == schedule.cycles
+    assert max(schedule.tau, schedule.last_tau) <= bound
+    assert np.all(run.norms <= run.norms[0] * (1 + 1e-12) + 1e-12)
+    expected = scheme.evolve(u, schedule.full_cycles).final
+    last = FSIScheme(schedule.last_tau, schedule.last_cycle_length, LINEAR, D).cycle(expected)
+    np.testing.assert_array_equal(run.final, last)
+
+
+def test_a_shortened_cycle_is_the_explicit_scheme_with_its_fed_steps():
+    """Linear diffusion: full cycles and the shortened one equal explicit steps of the FED sizes, summing to T."""
+    D = DerivativeOperator(1, 32)
+    u = noisy_step(32, noise=0.05, seed=1)
+    run = FSIScheme(0.5, 6, LINEAR, D).evolve_to_time(u, 30.0)
+    schedule = run.schedule
+    assert (schedule.full_cycles, schedule.last_cycle_length) == (4, 3)
+    taus = [*np.tile(fed_step_sizes(0.5, 6), 4), *fed_step_sizes(schedule.last_tau, 3)]
+    assert sum(taus) == pytest.approx(30.0, rel=1e-14)
+    np.testing.assert_allclose(run.final, explicit_run(u, taus, LINEAR, D), rtol=0, atol=1e-12)
+
+
+#: Largest relative max error (to the fine explicit reference, :func:`relative_max_error`) of the cycles of
+#: :meth:`FSIScheme.evolve_to_time` measured on the grid below (noisy step, N = 64, T in 1 .. 1000, n <= 60,
+#: tau <= tau*): as stated in its docstring.
+FSI_ERRORS = {"linear": 0.07, "perona-malik": 0.02}
+
+
+@pytest.mark.parametrize("name", FSI_ERRORS)
+def test_evolve_to_time_agrees_with_the_explicit_scheme_at_the_same_time(name):
+    g = diffusivity(name, contrast=0.1 if name == "perona-malik" else 1.0)
+    D = DerivativeOperator(1, 64)
+    u = noisy_step(64, noise=0.05, seed=0)
+    bound = stability_bound(g, D)
+    worst = 0.0
+    for time in (1.0, 10.0, 100.0, 1000.0):
+        reference = reference_solution(u, time, g, D)
+        for n in (1, 5, 10, 30, 60):
+            for ratio in (0.3, 1.0):
+                run = FSIScheme(ratio * bound, n, g, D).evolve_to_time(u, time)
+                assert run.time == pytest.approx(time, rel=1e-12)
+                worst = max(worst, relative_max_error(run.final, reference, u))
+    assert worst <= FSI_ERRORS[name]
+    assert worst > FSI_ERRORS[name] / 5  # the bound is the measured size, not a loose guess
+
+
+def test_evolve_to_time_with_a_step_budget_runs_the_first_full_cycles():
+    D = DerivativeOperator(1, 32)
+    scheme = FSIScheme(0.5, 10, LINEAR, D)
+    u = noisy_step(32)
+    run = scheme.evolve_to_time(u, 100.0, max_steps=25)
+    assert run.explicit_steps == 20 and run.cycles == 2
+    assert run.time == pytest.approx(2 * cycle_time(0.5, 10))
+    np.testing.assert_array_equal(run.cycle_ends, [0, 10, 20])
+    np.testing.assert_array_equal(run.final, scheme.evolve(u, 2).final)
+    # a schedule of one short cycle always runs that cycle, never a full one past T
+    short = scheme.evolve_to_time(u, 5.0, max_steps=1)
+    assert short.time == pytest.approx(5.0, rel=1e-12) and short.explicit_steps == short.schedule.last_cycle_length
+
+
+def test_evolve_to_time_stops_at_a_blowup_inside_the_last_cycle():
+    D = DerivativeOperator(1, 64)
+    scheme = FSIScheme(1.6 * stability_bound(LINEAR, D), 30, LINEAR, D)
+    run = scheme.evolve_to_time(checkerboard(64), 200.0)
+    assert run.schedule.full_cycles == 0 and run.blowup is not None
+    assert run.cycles == 0 and run.time == 0.0
+    np.testing.assert_array_equal(run.cycle_ends, [0])
 
 
 @pytest.mark.parametrize("boundary", BOUNDARIES)
