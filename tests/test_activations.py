@@ -420,8 +420,11 @@ def test_piecewise_linear_sector_and_monotone_are_exact(flux):
     derivative = flux.flux_derivative(s)
     assert flux.monotone == bool(derivative.min() >= 0)
     ordered = np.sort(s[np.abs(s) < 1e6])
-    steps = np.diff(flux.flux(ordered))
-    assert flux.monotone == bool(steps.min() >= -1e-12 * np.abs(flux.flux(ordered)).max())
+    values = flux.flux(ordered)
+    # a falling piece is seen by the samples around it: rounding tolerance relative to the values compared there
+    # (relative to the largest value on the whole grid, 1e5 here, it hid a fall of 8e-8 near s = 0.5)
+    scale = np.maximum(np.abs(values[1:]), np.abs(values[:-1]))
+    assert flux.monotone == bool((np.diff(values) >= -1e-12 * scale).all())
 
 
 @settings(max_examples=60, deadline=None)
