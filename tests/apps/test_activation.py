@@ -21,7 +21,10 @@ from pdelib.plots import COLORS, STYLE  # noqa: E402
 from tests.apps.app_rendering import assert_same_pixels, full_redraw_pixels, pixels
 
 TOOLBAR_WARNING = r"Passing unrecognized arguments to super\(Toolbar\)"
-DEFAULTS = {"family": "custom", "contrast": 0.1, "c1": 0.4, "c2": 0.5, "c3": 0.4, "c4": 0.25, "c5": 0.1}
+#: The control values as the browser's sliders (-1 .. 1, step 0.05) show them: 0.4 is 0.3999999999999999 there
+#: (pdelib.apps.base.browser_value), and the app takes that value from the start (no echo when shown).
+DEFAULTS = {"family": "custom", "contrast": 0.1, "c1": 0.3999999999999999, "c2": 0.5, "c3": 0.3999999999999999,
+            "c4": 0.25, "c5": 0.10000000000000009}
 FAMILIES = ("custom",) + ACTIVATIONS + pdelib.DIFFUSIVITIES
 OPERATOR = pdelib.DerivativeOperator(1, 256)
 

@@ -19,7 +19,7 @@ from pdelib.schemes.multigrid import MultigridSolver, max_depth  # noqa: E402
 from pdelib.plots import COLORS  # noqa: E402
 from tests.apps.app_rendering import assert_same_pixels, full_redraw_pixels, pixels
 
-DEFAULTS = {"size": 255, "depth": 8, "smoothing": (2, 1), "smoother": "jacobi", "cycle": "V", "problem": "poisson"}
+DEFAULTS = {"size": 255, "depth": 11, "smoothing": (2, 1), "smoother": "jacobi", "cycle": "V", "problem": "poisson"}
 TOOLBAR_WARNING = r"Passing unrecognized arguments to super\(Toolbar\)"  # ipympl 0.10, at build time only
 
 
@@ -53,7 +53,8 @@ def visible_levels(app) -> int:
 
 def test_defaults(app):
     assert app.defaults == DEFAULTS
-    assert app.controls["depth"].max == max_depth(255) == 8
+    assert app.controls["depth"].max == max_depth(2047) == 11 and app.mg.depth == max_depth(255) == 8
+    assert "(depth 11: N = 255 has 8 levels)" in app.status.value
     assert app.result.converged and app.result.cycles <= 12
     assert app.cycles_to_target is not None and app.cycles_to_target <= 10
     assert "measured factor ρ = 0.1" in app.status.value
@@ -87,7 +88,7 @@ def test_history_and_factor_are_the_solvers(app, settings):
 @pytest.mark.parametrize("size", [63, 255, 1023, 2047])
 def test_v21_jacobi_factor_is_about_a_tenth_for_every_size(app, size):
     app.set(size=size)
-    assert app.controls["depth"].value == max_depth(size)  # the depth followed N to the full hierarchy
+    assert app.mg.depth == max_depth(size)  # depth 11: the full hierarchy of every N
     assert 0.08 <= app.factor <= 0.115
     assert app.cycles_to_target in (9, 10)
 
@@ -141,18 +142,19 @@ def test_red_black_is_not_slower_than_jacobi(app):
     assert app.stall_factor == pytest.approx(math.cos(math.pi / 256) ** 6)  # rho_GS = rho_J^2 per sweep
 
 
-def test_depth_slider_follows_the_size(app):
+def test_depth_slider_keeps_its_range_and_the_cycle_uses_what_n_allows(app):
+    """Issue 14: the depth slider's range never changes (a browser slider whose range the kernel changes races
+    it, and its End key keeps the old maximum); the cycle uses min(L, max_depth(N)) levels."""
     depth = app.controls["depth"]
-    app.set(size=63)
-    assert (depth.max, depth.value) == (6, 6)  # at the maximum: stays at the maximum
+    for size, levels in ((63, 6), (2047, 11), (255, 8)):
+        app.set(size=size)
+        assert (depth.min, depth.max, depth.value) == (1, 11, 11) and app.mg.depth == levels
     app.set(depth=3)
-    app.set(size=2047)
-    assert (depth.max, depth.value) == (11, 3)  # below it: kept
-    app.set(size=63, depth=6)
-    app.set(size=1023, depth=2)  # size first, then depth: one update
-    assert (depth.max, depth.value) == (10, 2) and app.mg.depth == 2
-    app.controls["size"].value = 127  # a single move keeps depth 2
-    assert app.mg.size == 127 and app.mg.depth == 2
+    for size in (63, 2047):
+        app.set(size=size)
+        assert depth.value == 3 and app.mg.depth == 3 and "has 3 levels" not in app.status.value
+    app.set(size=63, depth=9)
+    assert app.mg.depth == 6 and "(depth 9: N = 63 has 6 levels)" in app.status.value
 
 
 def drawn(artist) -> int:
@@ -224,7 +226,7 @@ def test_reset_returns_the_defaults(app):
     app.set(size=63, depth=2, smoother="red-black", cycle="W", smoothing=(3, 3), problem="implicit-diffusion")
     app.reset()
     assert {name: c.value for name, c in app.controls.items()} == DEFAULTS
-    assert app.controls["depth"].max == 8 and app.mg.depth == 8
+    assert app.controls["depth"].max == 11 and app.mg.depth == 8
 
 
 @pytest.mark.parametrize(
@@ -232,7 +234,7 @@ def test_reset_returns_the_defaults(app):
     [
         ({"size": 4095}, ValueError, "size must be one of 63, 127, 255, 511, 1023, 2047"),
         ({"size": 100}, ValueError, "size must be one of"),
-        ({"depth": 9}, ValueError, r"depth must be an integer >= 1 and <= 8"),
+        ({"depth": 12}, ValueError, r"depth must be an integer >= 1 and <= 11"),
         ({"depth": 0}, ValueError, "depth must be an integer >= 1"),
         ({"depth": 2.5}, TypeError, "depth must be an integer >= 1"),
         ({"smoothing": (0, 0)}, ValueError, r"smoothing must be one of \(1, 0\), \(1, 1\)"),

@@ -138,6 +138,26 @@ class LabServer:
             body = response.read()
         return json.loads(body) if body else None
 
+    def execute(self, notebook: str, code: str, timeout: float = 30) -> None:
+        """Run ``code`` in the kernel of ``notebook`` as a second client (jupyter_client, the kernel's connection
+        file in the server's runtime dir), beside the page: what the kernel sends to widgets reaches the page,
+        its cells and prompts stay untouched. Fails on an error."""
+        from jupyter_client import BlockingKernelClient
+
+        sessions = [session for session in self.api("GET", "/api/sessions") if session["path"] == notebook]
+        if len(sessions) != 1:
+            pytest.fail(f"expected one kernel session of {notebook}, found {len(sessions)}")
+        client = BlockingKernelClient(connection_file=str(
+            self.log.parent / "home" / "runtime" / f"kernel-{sessions[0]['kernel']['id']}.json"))
+        client.load_connection_file()
+        client.start_channels()
+        try:
+            reply = client.execute_interactive(code, timeout=timeout, output_hook=lambda message: None)
+        finally:
+            client.stop_channels()
+        if reply["content"]["status"] != "ok":
+            pytest.fail(f"{code!r} in the kernel of {notebook}: {reply['content'].get('evalue')}")
+
     def log_tail(self, chars: int = 6000) -> str:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
 
