@@ -58,6 +58,7 @@ class ActivationApp(App):
     ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
+    status_lines = 4
     figure_size = (11.5, 7.4)
     #: The flux and ratio panels show s / lambda in [-S, S] (S > pi: where sin leaves the sector).
     S_RANGE = 4.0

@@ -38,6 +38,7 @@ class DiffusionApp(App):
     ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
+    status_lines = 2
     figure_size = (11.5, 4.6)
 
     def __init__(self, size: int = 256, seed: int = 0, diffusivity_name: str = "perona-malik",

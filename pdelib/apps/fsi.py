@@ -70,6 +70,7 @@ class FSIApp(BoundedTauApp):
 
     #: tau from tau*/500 (tau = 0 would need infinitely many cycles) to 1.6 tau*.
     TAU_RANGE = (1 / 500, 1.6)
+    status_lines = 3
     figure_size = (11.5, 7.4)
     #: Largest cycle length n offered by the slider.
     MAX_CYCLE_LENGTH = 60

@@ -67,6 +67,7 @@ class MultigridApp(App):
     controls with one update.
     """
 
+    status_lines = 4
     figure_size = (11.5, 6.8)
     #: Grid sizes offered: N = 2^J - 1, so every depth 1 .. J is possible (the exact coarsest solve of depth 2
     #: at N = 2047 has 1023 unknowns; at 4095 it would exceed MultigridSolver's limit).

@@ -32,6 +32,7 @@ class StabilityApp(App):
     symmetric one whether the absence of growth is guaranteed at this s or only observed.
     """
 
+    status_lines = 3
     figure_size = (11.5, 6.4)
     MAX_REPEAT = 10
     SCALE_LIMITS = (0.5, 4.0)

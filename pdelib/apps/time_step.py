@@ -40,6 +40,7 @@ class TimeStepApp(BoundedTauApp):
     ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
+    status_lines = 2
     figure_size = (11.0, 6.2)
 
     def __init__(self, size: int = 256, steps: int = 500, contrast: float = 0.1, noise: float = 0.01,

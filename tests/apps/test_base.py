@@ -130,3 +130,28 @@ def test_every_float_slider_starts_on_a_value_the_browser_shows_unchanged(small_
                 assert app.defaults[control_name] == shown, (name, control_name)
                 checked += 1
     assert checked >= 7  # tau (02, 04, 08), time (01), the control values c_i (03)
+
+
+def texts_outside_the_figure(app) -> list[str]:
+    """Where the drawn artists (titles, labels, tick labels, texts in the axes) leave the figure, in pixels."""
+    app._background = None
+    app.render()
+    box = app.figure.get_tightbbox(app.canvas.get_renderer())
+    width, height = app.figure.get_size_inches()
+    sides = {"left": -box.x0, "right": box.x1 - width, "bottom": -box.y0, "top": box.y1 - height}
+    return [f"{side} by {inches * app.figure.dpi:.0f} px" for side, inches in sides.items()
+            if inches * app.figure.dpi > 1]
+
+
+@pytest.mark.parametrize("settings", [{}, {"depth": 2, "cycle": "W"}, {"depth": 1}])
+def test_multigrid_texts_stay_inside_its_920_px_figure(settings):
+    """Issue 14: 'transposed conv P = 2Rᵀ' was cut to '2F' (a 1000 px figure in a 968 px column)."""
+    app = MultigridApp(size=63, **settings)
+    assert app.figure.bbox.width <= 920
+    assert texts_outside_the_figure(app) == []
+
+
+def test_every_app_figure_fits_a_960_px_column(small_apps):
+    for name, app in small_apps.items():
+        assert app.figure.bbox.width <= 920, name
+        assert texts_outside_the_figure(app) == [], name
