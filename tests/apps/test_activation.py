@@ -99,7 +99,7 @@ def test_defaults(app):
     assert app.defaults == DEFAULTS
     assert app.signal.size == 256 and app.steps == 500
     np.testing.assert_array_equal(app.signal, pdelib.noisy_step(256, noise=0.01, seed=0))
-    assert app.flux == PiecewiseLinearFlux([0.4, 0.5, 0.4, 0.25, 0.1], contrast=0.1)
+    assert app.flux == PiecewiseLinearFlux([DEFAULTS[f"c{i}"] for i in range(1, 6)], contrast=0.1)
     slider = app.controls["c3"]
     assert (slider.min, slider.max) == (-1.0, 1.0) and slider.orientation == "vertical"
 
