@@ -57,7 +57,7 @@ class ActivationApp(App):
     ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
-    figure_size = (12.0, 7.4)
+    figure_size = (11.5, 7.4)
     #: The flux and ratio panels show s / lambda in [-S, S] (S > pi: where sin leaves the sector).
     S_RANGE = 4.0
     #: Range of the control values c_i (units of lambda): negative values leave the sector.

@@ -94,6 +94,7 @@ class AmplificationApp(App):
     :meth:`set` validates the same way and changes nothing on error.
     """
 
+    status_lines = 2
     figure_size = (11.5, 5.0)  # 920 x 400 px at the course's 80 dpi
     TAU_RANGE = (0.05, 2.0)
     MAX_CYCLE_LENGTH = 50

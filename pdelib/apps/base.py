@@ -27,13 +27,26 @@ from PIL import Image
 
 from .._checks import check_int, check_real, check_size
 from ..diffusivities import DIFFUSIVITIES, diffusivity
-from ..plots import COLORS, course_style
+from ..plots import COLORS, STYLE, course_style
 from ..schemes.explicit import Evolution
 
 #: Labels of the diffusivity dropdowns: label -> pdelib name.
 DIFFUSIVITY_LABELS = {diffusivity(name).title: name for name in DIFFUSIVITIES}
+#: Widest figure of an app in pixels (figure_size x the course's 80 dpi): a notebook column of 960 px holds it
+#: beside the widget area's margins, and so does a 1280 x 720 slide.
+MAX_FIGURE_PX = 920
+#: The status area's font size and line height in pixels (its height: ``App.status_lines`` lines).
+STATUS_FONT_PX, STATUS_LINE_PX = 15, 21
 #: Largest grid of an app (an update must take milliseconds) and most explicit steps per update.
 MAX_APP_SIZE, MAX_APP_STEPS = 4096, 10**5
+
+
+def check_figure_width(figure_size: tuple[float, float]) -> None:
+    """An app's figure at the course's dpi must fit ``MAX_FIGURE_PX`` (a wider one is clipped in the column)."""
+    width = figure_size[0] * STYLE["figure.dpi"]
+    if width > MAX_FIGURE_PX:
+        raise ValueError(f"figure_size {figure_size} is {width:.0f} px wide at {STYLE['figure.dpi']} dpi; "
+                         f"at most {MAX_FIGURE_PX} px fit a 960 px notebook column")
 
 
 def check_app_size(size: object) -> int:
@@ -131,13 +144,43 @@ def finite_or_gap(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
+def browser_value(value: float, low: float, high: float, step: float) -> float:
+    """The value a ``FloatSlider`` from ``low`` to ``high`` in steps of ``step`` shows in the browser, and sends
+    back to the kernel, when the kernel sets ``value``.
+
+    ipywidgets 8 draws sliders with noUiSlider (15.4), which moves the handle to the nearest step in percent
+    of the range: p = round((v - low) 100 / (high - low) / s) s with s = 100 step / (high - low), then
+    v' = p (high - low) / 100 + low, computed here in the same floating-point operations as in the browser
+    (JavaScript's Math.round rounds halves up). A value with ``browser_value(v) != v`` comes back from the
+    browser changed: a second update, or worse a different tau (issue 14: 0.1125 came back as 0.1130).
+    Values the apps set themselves are such fixed points; ``browser_value`` of any value is one."""
+    span = high - low
+    if value >= high:
+        return high
+    position = (value - low) * 100 / span
+    grid = step * 100 / span
+    quotient = position / grid
+    steps = math.floor(quotient)
+    position = min(max((steps + (quotient - steps >= 0.5)) * grid, 0.0), 100.0)
+    return high if position >= 100 else position * span / 100 + low
+
+
 class _Canvas(Canvas):
-    """ipympl's canvas with its image hand-over fixed (ipympl 0.10.0).
+    """ipympl's canvas with its image hand-over fixed and every frame complete (ipympl 0.10.0).
 
     Drawn before the browser has connected (an app draws while it is built), ipympl stores the
     figure as a data URL without its ``data:image/png;base64,`` prefix and sends raw pixels
     where a PNG is expected, so JupyterLab shows an empty 0 x 0 figure. Here the stored URL is
     complete and the PNG that matplotlib produced is sent.
+
+    Every frame is a full image, never a diff (issue 14: doubled titles, missing ticks, blank canvases).
+    matplotlib's web backend sends only the pixels changed since the previous frame, to be drawn over it;
+    ipympl's browser side decodes each PNG asynchronously into one ``Image`` whose ``src`` the next frame
+    replaces, so of two frames arriving before the first has decoded only the second is drawn, and a diff
+    drawn over the frame before the lost one leaves that frame's pixels wherever the lost frame changed
+    them. Frames arrive back to back whenever updates follow each other quickly (a reset, a slider echo, a
+    burst of key presses) or the browser is busy; the kernel cannot know which frame was drawn. A full
+    frame does not depend on its predecessor, so the last one received is always what the browser shows.
     """
 
     def send_binary(self, data: bytes) -> None:
@@ -149,23 +192,21 @@ class _Canvas(Canvas):
         self.send({"data": '{"type": "binary"}'}, buffers=[data])
 
     def get_diff_image(self) -> bytes | None:
-        """matplotlib's frame for the browser (``FigureCanvasWebAggCore.get_diff_image``: the pixels changed
-        since the last frame, or all of them), PNG-compressed at level 1 instead of 6: about 12 ms instead of
-        19 for a 920 x 400 frame, 39 KB instead of 30 (chapter 08's app; ``benchmarks/bench_*_app.py``)."""
+        """The frame for the browser (replaces ``FigureCanvasWebAggCore.get_diff_image``): always the full
+        image, PNG-compressed at level 1 instead of 6 (about 12 ms instead of 19 for a 920 x 400 frame;
+        ``benchmarks/bench_*_app.py``), without its alpha channel where the figure is opaque."""
         if not self._png_is_old:
             return None
         pixels = np.asarray(self.get_renderer().buffer_rgba())
-        buff = pixels.view(np.uint32).squeeze(2)  # one uint32 per pixel: compared in one numpy call
-        # a full frame if asked, resized, or transparent anywhere (a diff cannot be overlaid then)
-        full = self._force_full or buff.shape != self._last_buff.shape or (pixels[:, :, 3] != 255).any()
-        self.set_image_mode("full" if full else "diff")
-        output = buff if full else np.where(buff != self._last_buff, buff, 0)
-        self._last_buff = buff.copy()
+        self.set_image_mode("full")
+        self._last_buff = pixels.view(np.uint32).squeeze(2).copy()
         self._force_full = False
         self._png_is_old = False
+        image = Image.fromarray(pixels)
+        if (pixels[:, :, 3] == 255).all():
+            image = image.convert("RGB")  # a quarter fewer bytes to compress and send
         with io.BytesIO() as png:
-            Image.fromarray(output.view(np.uint8).reshape((*output.shape, 4))).save(png, format="png",
-                                                                                     compress_level=1)
+            image.save(png, format="png", compress_level=1)
             return png.getvalue()
 
 
@@ -195,19 +236,25 @@ class App:
     """
 
     figure_size: tuple[float, float] = (11.0, 5.0)
+    #: Lines of text the status area always has room for (its height never changes, so the figure never moves).
+    status_lines: int = 1
 
     def __init__(self, controls: dict[str, widgets.Widget]) -> None:
         self.controls = controls
-        self.defaults = {name: control.value for name, control in controls.items()}
+        check_figure_width(self.figure_size)
         with course_style():
             self.figure = Figure(figsize=self.figure_size, layout="constrained")
             self.build(self.figure)
         self.canvas = attach_canvas(self.figure)
-        self.status = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
+        self.status = widgets.HTML(layout=widgets.Layout(height=f"{self.status_lines * STATUS_LINE_PX}px",
+                                                         overflow="auto", margin="2px 0"))
         self.status.add_class("pdelib-status")
         reset = widgets.Button(description="reset", tooltip="return every control to its default")
         reset.add_class("pdelib-reset")
         reset.on_click(lambda _: self.reset())
+        for control in controls.values():
+            if isinstance(control, widgets.FloatSlider):  # a value the browser shows as it is (no echo)
+                control.value = browser_value(control.value, control.min, control.max, control.step)
         for name, control in controls.items():
             control.add_class(f"pdelib-{name}")
             control.style.description_width = "initial"
@@ -219,6 +266,7 @@ class App:
         )
         self.widget.add_class("pdelib-app")
         self.recompute()
+        self.defaults = {name: control.value for name, control in controls.items()}  # as recompute() left them
         self._redraw_in_style()
         self.freeze_layout()
         self._background = None
@@ -415,15 +463,29 @@ class App:
     def _set_status(self, text: str, alarm: bool = False) -> None:
         color = COLORS["vermillion"] if alarm else COLORS["black"]
         weight = "bold" if alarm else "normal"
-        self.status.value = f'<span style="font-size:1.15em;color:{color};font-weight:{weight}">{text}</span>'
+        self.status.value = (f'<div style="font-size:{STATUS_FONT_PX}px;line-height:{STATUS_LINE_PX}px;color:{color};'
+                             f'font-weight:{weight}">{text}</div>')
+
+
+def send_range_first(slider: widgets.Widget) -> None:
+    """Send a slider's range, step and value to the browser in one message, the value last; call it inside
+    ``slider.hold_sync()`` after changing them (what ``hold_sync`` sends on exit then changes nothing).
+
+    The browser applies a message's keys in their order. A value applied before the range would be clamped
+    into the old range and snapped to the old step, and sent back (issue 14: n = 2 gave tau = 0.1130 for
+    0.1125, before that 1.6 tau* and a blow-up); a range sent alone would clamp the old value likewise.
+    ``hold_sync`` alone sends its keys in an arbitrary order (a set)."""
+    slider.send_state(["min", "max", "step", "value"])
 
 
 class BoundedTauApp(App):
     """An app whose ``tau`` slider follows the stability bound tau* of its other controls (chapters 02, 04).
 
     Subclasses implement :meth:`bound_for` (tau* for given control values). The slider spans
-    ``TAU_RANGE`` x tau* (lower end 0: tau = 0 allowed) with step tau*/500, and keeps tau / tau* when
-    another control moves the bound; range and value are changed together (one message to the browser).
+    ``TAU_RANGE`` x tau* (lower end 0: tau = 0 allowed) with step tau*/500, and keeps tau / tau* (to the
+    nearest step) when another control moves the bound; range and value reach the browser in one message,
+    the value last (:func:`send_range_first`), and the value is one the browser's slider shows as it is
+    (:func:`browser_value`): nothing comes back from the browser.
     """
 
     #: The tau slider's range as multiples of tau*.
@@ -457,14 +519,14 @@ class BoundedTauApp(App):
         value = slider.value if self._slider_bound is None else slider.value / self._slider_bound * bound
         self._slider_bound = bound
         low, high = self.TAU_RANGE[0] * bound, self.TAU_RANGE[1] * bound
-        # range and value reach the browser in one message (hold_sync): a slider that received its new
-        # range alone would clamp its old value into it and send that back, racing the value set here
+        step = bound / 500
         with self.holding(), slider.hold_sync():
             slider.min = 0.0  # never above the value while max and step move
             slider.max = high
-            slider.step = bound / 500
+            slider.step = step
             slider.min = low
-            slider.value = min(max(value, low), high)
+            slider.value = browser_value(min(max(value, low), high), low, high, step)
+            send_range_first(slider)
 
     def apply(self, values: dict[str, object]) -> None:
         """Set the controls; ``tau`` last, after the slider's range has followed the bound of the others."""

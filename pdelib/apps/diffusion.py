@@ -38,7 +38,8 @@ class DiffusionApp(App):
     ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
-    figure_size = (12.0, 4.6)
+    status_lines = 2
+    figure_size = (11.5, 4.6)
 
     def __init__(self, size: int = 256, seed: int = 0, diffusivity_name: str = "perona-malik",
                  contrast: float = 0.1, order: int = 1, time: float = 20.0, max_steps: int = 4000) -> None:

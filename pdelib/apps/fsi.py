@@ -72,7 +72,7 @@ class FSIApp(BoundedTauApp):
 
     #: tau from tau*/500 (tau = 0 would need infinitely many cycles) to 1.6 tau*.
     TAU_RANGE = (1 / 500, 1.6)
-    figure_size = (12.0, 7.4)
+    figure_size = (11.5, 7.4)
     #: Largest cycle length n offered by the slider.
     MAX_CYCLE_LENGTH = 60
     #: The alternate cycles are shaded up to this many cycles (beyond, the bands would be a grey wash).

@@ -53,6 +53,7 @@ class ImageDiffusionApp(App):
     ValueError naming the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
+    status_lines = 2
     figure_size = (11.5, 7.4)
     #: The tau / tau* slider's range (below 1/4 the FSI steps grow like sqrt(tau* / tau) for nothing new to see).
     RATIO_RANGE = (0.25, 1.6)

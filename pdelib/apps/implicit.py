@@ -56,7 +56,7 @@ class ImplicitApp(App):
     the argument; :meth:`set` validates the same way and changes nothing on error.
     """
 
-    figure_size = (12.0, 7.4)
+    figure_size = (11.5, 7.4)
     SOLVERS = {"fixed point (recurrent block)": "fixed-point", "Jacobi (recurrent)": "jacobi",
                "direct (tridiagonal solve)": "direct"}
     #: Largest number of inner iterations offered by the slider.

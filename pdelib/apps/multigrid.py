@@ -34,8 +34,9 @@ from .base import (
 class MultigridApp(App):
     """Chapter 06: linear multigrid is a U-net -- depth, smoothing, smoother, cycle and N against convergence.
 
-    Controls: ``size`` N (63 .. 2047 points, N = 2^J - 1), ``depth`` L (1 .. max_depth(N) levels; its maximum
-    follows N, and a depth at the maximum stays at the maximum), ``smoothing`` (nu_1, nu_2) sweeps before and
+    Controls: ``size`` N (63 .. 2047 points, N = 2^J - 1), ``depth`` L (1 .. 11; the cycle uses
+    min(L, max_depth(N)) levels, so the slider's range never changes with N: a browser slider whose range the
+    kernel changes can race it, and its Home/End keys keep the range it was drawn with), ``smoothing`` (nu_1, nu_2) sweeps before and
     after the coarse-grid correction, ``smoother`` (weighted Jacobi omega = 2/3 or red-black Gauss-Seidel),
     ``cycle`` (V or W) and ``problem``: -u'' = f with zero Dirichlet values (h = 1/(N + 1)), or the implicit
     diffusion step (I + tau D^T D) u = f with tau = 10 (h = 1), both by :class:`pdelib.schemes.multigrid.MultigridSolver`.
@@ -66,7 +67,7 @@ class MultigridApp(App):
     controls with one update.
     """
 
-    figure_size = (12.5, 7.0)
+    figure_size = (11.5, 6.8)
     #: Grid sizes offered: N = 2^J - 1, so every depth 1 .. J is possible (the exact coarsest solve of depth 2
     #: at N = 2047 has 1023 unknowns; at 4095 it would exceed MultigridSolver's limit).
     SIZES = (63, 127, 255, 511, 1023, 2047)
@@ -100,25 +101,21 @@ class MultigridApp(App):
     def __init__(self, size: int = 255, depth: int | None = None, smoothing: tuple[int, int] = (2, 1),
                  smoother: str = "jacobi", cycle: str = "V", problem: str = "poisson", seed: int = 0) -> None:
         size = check_option(size, "size", self.SIZES)
-        deepest = max_depth(size)
-        if depth is None:
-            depth = deepest
-        depth = check_int(depth, "depth", 1, deepest)
+        self.max_levels = max_depth(max(self.SIZES))
+        depth = self.max_levels if depth is None else check_int(depth, "depth", 1, self.max_levels)
         smoothing = check_option(smoothing, "smoothing", self.SMOOTHINGS)
         check_choice(smoother, "smoother", SMOOTHERS)
         check_choice(cycle, "cycle", CYCLES)
         check_choice(problem, "problem", PROBLEMS)
         self.seed = check_int(seed, "seed", 0, 2**63 - 1)
-        self.max_levels = max_depth(max(self.SIZES))
         self._solvers: OrderedDict = OrderedDict()
         self._initial_errors: dict[int, np.ndarray] = {}
-        self._slider_size = size
         for levels in range(1, self.max_levels + 1):
             self.unet_parameters(levels)  # torch once, at build time: updates stay light
         controls = {
             "size": widgets.SelectionSlider(options=[(str(n), n) for n in self.SIZES], value=size,
                                             description="grid N"),
-            "depth": widgets.IntSlider(value=depth, min=1, max=deepest, step=1, description="depth L (levels)"),
+            "depth": widgets.IntSlider(value=depth, min=1, max=self.max_levels, step=1, description="depth L (levels)"),
             "smoothing": widgets.ToggleButtons(options=[(f"{pre}, {post}", (pre, post))
                                                         for pre, post in self.SMOOTHINGS],
                                                value=smoothing, description="sweeps ν₁, ν₂",
@@ -220,37 +217,9 @@ class MultigridApp(App):
 
     # -- computing ------------------------------------------------------------------------------------
 
-    def control_limits(self, name: str, pending: dict[str, object]) -> tuple[float, float] | None:
-        """depth may range over 1 .. max_depth(N) for the pending size N."""
-        return (1, max_depth(pending["size"])) if name == "depth" else None
-
-    def apply(self, values: dict[str, object]) -> None:
-        """Set the controls; ``size`` first, so that ``depth`` may use its range."""
-        size = values.pop("size", None)
-        with self.holding():
-            if size is not None:
-                self.controls["size"].value = size
-                self._follow_size()
-            super().apply(values)
-
-    def _follow_size(self) -> None:
-        """The depth slider spans 1 .. max_depth(N); a depth at the old maximum moves to the new one."""
-        size, slider = self.controls["size"].value, self.controls["depth"]
-        if size == self._slider_size:
-            return
-        at_maximum = slider.value == slider.max
-        deepest = max_depth(size)
-        # range and value reach the browser in one message (hold_sync): a slider that received its new
-        # range alone would clamp its old value into it and send that back, racing the value set here
-        with self.holding(), slider.hold_sync():
-            if deepest > slider.max:
-                slider.max = deepest
-                if at_maximum:
-                    slider.value = deepest
-            else:
-                slider.value = min(slider.value, deepest)
-                slider.max = deepest
-        self._slider_size = size
+    def levels(self) -> int:
+        """The levels the cycle uses: the depth L, at most max_depth(N) (the coarsest grid has one point)."""
+        return min(self.controls["depth"].value, max_depth(self.controls["size"].value))
 
     def settings(self) -> dict[str, object]:
         """The MultigridSolver arguments of the current controls."""
@@ -258,7 +227,7 @@ class MultigridApp(App):
         pre, post = values["smoothing"]
         problem = values["problem"]
         return {"size": values["size"], "problem": problem, "tau": self.TAU if problem != "poisson" else None,
-                "depth": values["depth"], "smoother": values["smoother"], "pre": pre, "post": post,
+                "depth": self.levels(), "smoother": values["smoother"], "pre": pre, "post": post,
                 "cycle": values["cycle"]}
 
     def solver(self) -> MultigridSolver:
@@ -280,11 +249,10 @@ class MultigridApp(App):
 
     def level_visits(self) -> int:
         """Level visits per cycle: L for a V-cycle, 2^L - 1 for a W-cycle (level l is visited 2^l times)."""
-        depth = self.controls["depth"].value
+        depth = self.levels()
         return 2**depth - 1 if self.controls["cycle"].value == "W" and depth > 1 else depth
 
     def recompute(self) -> None:
-        self._follow_size()
         size = self.controls["size"].value
         self.cycle_budget = min(self.MAX_CYCLES, max(self.MIN_CYCLES, self.MAX_LEVEL_VISITS // self.level_visits()))
         self.mg = self.solver()
@@ -453,12 +421,12 @@ class MultigridApp(App):
         return "STALLS" if stalls else None
 
     def describe(self) -> str:
-        """The status line (HTML, one line of at most 100 characters): the measured factor, the cycles to 10^-10
-        and the U-net's trainable parameters. The cycle, smoother and N are in the residual panel's title, the
-        levels' unknowns in the U-net panel."""
+        """The status line (HTML, one line of at most 100 characters): the levels in use (the depth slider's value
+        capped at the levels N has), N, the measured factor, the cycles to 10^-10 and the U-net's trainable
+        parameters. The cycle and smoother are in the residual panel's title, the levels' unknowns in the U-net panel."""
         mg, result = self.mg, self.result
         cycles = result.cycles
-        rate = "ρ ≈ 0 (cyclic reduction)" if self.factor < 1e-12 else f"ρ = {self._format_factor(self.factor)} per cycle"
+        rate = "ρ ≈ 0 (cyclic reduction)" if self.factor < 1e-12 else f"ρ = {self._format_factor(self.factor)}/cycle"
         if self.cycles_to_target is not None:
             reach = f"10⁻¹⁰ after {counted(self.cycles_to_target, 'cycle')}"
         else:
@@ -471,5 +439,5 @@ class MultigridApp(App):
         if mg.depth == 1:
             unet = f"U-net {counts['tied']} parameters"
         else:
-            unet = f"U-net {counts['tied']} parameters with P = 2Rᵀ, {counts['untied']} untied"
-        return f"{rate}; {reach}; {unet}"
+            unet = f"U-net {counts['tied']} parameters ({counts['untied']} untied)"
+        return f"{counted(mg.depth, 'level')}, N = {mg.size}: {rate}; {reach}; {unet}"

@@ -33,7 +33,7 @@ class StabilityApp(App):
     symmetric one whether the absence of growth is guaranteed at this s or only observed.
     """
 
-    figure_size = (12.0, 6.4)
+    figure_size = (11.5, 6.4)
     MAX_REPEAT = 10
     SCALE_LIMITS = (0.5, 4.0)
     INPUTS = {"test signals (as trained)": "test", "10× amplitude": "amplitude", "noise σ = 0.3": "noise"}

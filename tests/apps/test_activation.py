@@ -21,7 +21,10 @@ from pdelib.plots import COLORS, STYLE  # noqa: E402
 from tests.apps.app_rendering import assert_same_pixels, full_redraw_pixels, pixels
 
 TOOLBAR_WARNING = r"Passing unrecognized arguments to super\(Toolbar\)"
-DEFAULTS = {"family": "custom", "contrast": 0.1, "c1": 0.4, "c2": 0.5, "c3": 0.4, "c4": 0.25, "c5": 0.1}
+#: The control values as the browser's sliders (-1 .. 1, step 0.05) show them: 0.4 is 0.3999999999999999 there
+#: (pdelib.apps.base.browser_value), and the app takes that value from the start (no echo when shown).
+DEFAULTS = {"family": "custom", "contrast": 0.1, "c1": 0.3999999999999999, "c2": 0.5, "c3": 0.3999999999999999,
+            "c4": 0.25, "c5": 0.10000000000000009}
 FAMILIES = ("custom",) + ACTIVATIONS + pdelib.DIFFUSIVITIES
 OPERATOR = pdelib.DerivativeOperator(1, 256)
 
@@ -96,7 +99,7 @@ def test_defaults(app):
     assert app.defaults == DEFAULTS
     assert app.signal.size == 256 and app.steps == 500
     np.testing.assert_array_equal(app.signal, pdelib.noisy_step(256, noise=0.01, seed=0))
-    assert app.flux == PiecewiseLinearFlux([0.4, 0.5, 0.4, 0.25, 0.1], contrast=0.1)
+    assert app.flux == PiecewiseLinearFlux([DEFAULTS[f"c{i}"] for i in range(1, 6)], contrast=0.1)
     slider = app.controls["c3"]
     assert (slider.min, slider.max) == (-1.0, 1.0) and slider.orientation == "vertical"
 

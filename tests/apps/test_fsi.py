@@ -26,7 +26,8 @@ from pdelib.apps import FSIApp  # noqa: E402
 from pdelib.plots import COLORS, STYLE  # noqa: E402
 from tests.apps.app_rendering import assert_same_pixels, full_redraw_pixels, pixels
 
-DEFAULTS = {"cycle_length": 10, "tau": 0.45, "diffusivity": "linear", "time": 100.0}
+#: tau = 0.45 as the browser's slider (tau*/500 .. 1.6 tau*, step tau*/500) shows it: the app starts there.
+DEFAULTS = {"cycle_length": 10, "tau": 0.45001694272407045, "diffusivity": "linear", "time": 100.0}
 OPERATOR = pdelib.DerivativeOperator(1, 256)
 
 
@@ -282,9 +283,10 @@ def test_one_short_cycle_when_t_is_below_a_cycle(app):
 
 def test_a_long_run_is_shortened_and_reported(app):
     app.set(cycle_length=1, time=1000.0)
-    assert app.schedule.cycles == math.ceil(1000.0 / (0.45 * 2 / 3) * (1 - 1e-12))
+    tau = app.controls["tau"].value  # 0.9 tau*, as the browser's slider shows it
+    assert app.schedule.cycles == math.ceil(1000.0 / (tau * 2 / 3) * (1 - 1e-12))
     assert app.run.explicit_steps == app.max_steps == app.cycles < app.schedule.cycles
-    assert app.run.time == pytest.approx(app.max_steps * 0.45 * 2 / 3)
+    assert app.run.time == pytest.approx(app.max_steps * tau * 2 / 3)
     assert app.ax_norm.get_title() == f"first {app.max_steps} cycles of n = 1 (of {app.schedule.cycles} for T)"
     assert f"steps FSI {app.schedule.explicit_steps:,}" in plain_text(app)
     assert app._cycle_shading.get_paths() == []  # hundreds of one-step cycles: no bands, no dots

@@ -20,7 +20,7 @@ from pdelib.plots import COLORS  # noqa: E402
 from pdelib.schemes.explicit2d import stability_bound_2d  # noqa: E402
 from pdelib.schemes.fsi2d import fsi_with_step_2d  # noqa: E402
 from tests.apps.app_rendering import assert_same_pixels, full_redraw_pixels, pixels  # noqa: E402
-from tests.apps.test_amplification import plain_status, status_width  # noqa: E402
+from tests.apps.test_amplification import plain_status, status_room, status_width  # noqa: E402
 
 TOOLBAR_WARNING = r"Passing unrecognized arguments to super\(Toolbar\)"
 
@@ -97,7 +97,7 @@ def test_the_status_says_blowup_or_unstable_exactly_when_alarming(small_app):
         assert (COLORS["vermillion"] in app.status.value) == alarm == app.alarming
         assert ("stable," in status.replace("UNSTABLE", "")) == (not alarm and ratio <= 1)
         assert ("no guarantee" in status) == (not alarm and ratio > 1)
-        assert status_width(app) <= 940, status
+        assert status_width(app) <= status_room(app), status
         checked["BLOW-UP" if run.blowup else "UNSTABLE" if alarm else "calm"] += 1
     assert all(count > 0 for count in checked.values()), checked
     app.reset()

@@ -20,7 +20,7 @@ from pdelib.schemes.multigrid import MultigridSolver, max_depth  # noqa: E402
 from pdelib.plots import COLORS  # noqa: E402
 from tests.apps.app_rendering import assert_same_pixels, full_redraw_pixels, pixels
 
-DEFAULTS = {"size": 255, "depth": 8, "smoothing": (2, 1), "smoother": "jacobi", "cycle": "V", "problem": "poisson"}
+DEFAULTS = {"size": 255, "depth": 11, "smoothing": (2, 1), "smoother": "jacobi", "cycle": "V", "problem": "poisson"}
 TOOLBAR_WARNING = r"Passing unrecognized arguments to super\(Toolbar\)"  # ipympl 0.10, at build time only
 
 
@@ -54,11 +54,12 @@ def visible_levels(app) -> int:
 
 def test_defaults(app):
     assert app.defaults == DEFAULTS
-    assert app.controls["depth"].max == max_depth(255) == 8
+    assert app.controls["depth"].max == max_depth(2047) == 11 and app.mg.depth == max_depth(255) == 8
+    assert "8 levels, N = 255:" in app.status.value  # depth 11 asked, the levels N = 255 has
     assert app.result.converged and app.result.cycles <= 12
     assert app.cycles_to_target is not None and app.cycles_to_target <= 10
-    assert re.sub(r"<[^>]+>", "", app.status.value) == ("ρ = 0.100 per cycle; 10⁻¹⁰ after 9 cycles; "
-                                                         "U-net 49 parameters with P = 2Rᵀ, 70 untied")
+    assert re.sub(r"<[^>]+>", "", app.status.value) == ("8 levels, N = 255: ρ = 0.100/cycle; 10⁻¹⁰ after 9 cycles; "
+                                                         "U-net 49 parameters (70 untied)")
     assert [label.get_text() for label in app._size_texts[:8]] == ["255", "127", "63", "31", "15", "7", "3", "1"]
     assert COLORS["vermillion"] not in app.status.value
     assert app.ax_residual.get_ylim() == pytest.approx(MultigridApp.RESIDUAL_LIMITS)
@@ -79,7 +80,7 @@ def test_history_and_factor_are_the_solvers(app, settings):
     window = min(5, result.cycles - 1)
     expected = (result.residuals[-1] / result.residuals[-1 - window]) ** (1 / window)
     assert app.factor == pytest.approx(expected, rel=1e-12)
-    assert f"ρ = {app._format_factor(expected)} per cycle" in app.status.value
+    assert f"ρ = {app._format_factor(expected)}/cycle" in app.status.value
     if app.mg.depth > 1:  # the asymptotic factor of the power iteration agrees
         assert app.factor == pytest.approx(reference(app).convergence_factor(cycles=30, last=10), rel=0.15)
         assert result.factor <= app.factor  # the mean over the run includes the fast first cycle
@@ -88,7 +89,7 @@ def test_history_and_factor_are_the_solvers(app, settings):
 @pytest.mark.parametrize("size", [63, 255, 1023, 2047])
 def test_v21_jacobi_factor_is_about_a_tenth_for_every_size(app, size):
     app.set(size=size)
-    assert app.controls["depth"].value == max_depth(size)  # the depth followed N to the full hierarchy
+    assert app.mg.depth == max_depth(size)  # depth 11: the full hierarchy of every N
     assert 0.08 <= app.factor <= 0.115
     assert app.cycles_to_target in (9, 10)
 
@@ -142,18 +143,19 @@ def test_red_black_is_not_slower_than_jacobi(app):
     assert app.stall_factor == pytest.approx(math.cos(math.pi / 256) ** 6)  # rho_GS = rho_J^2 per sweep
 
 
-def test_depth_slider_follows_the_size(app):
+def test_depth_slider_keeps_its_range_and_the_cycle_uses_what_n_allows(app):
+    """Issue 14: the depth slider's range never changes (a browser slider whose range the kernel changes races
+    it, and its End key keeps the old maximum); the cycle uses min(L, max_depth(N)) levels."""
     depth = app.controls["depth"]
-    app.set(size=63)
-    assert (depth.max, depth.value) == (6, 6)  # at the maximum: stays at the maximum
+    for size, levels in ((63, 6), (2047, 11), (255, 8)):
+        app.set(size=size)
+        assert (depth.min, depth.max, depth.value) == (1, 11, 11) and app.mg.depth == levels
     app.set(depth=3)
-    app.set(size=2047)
-    assert (depth.max, depth.value) == (11, 3)  # below it: kept
-    app.set(size=63, depth=6)
-    app.set(size=1023, depth=2)  # size first, then depth: one update
-    assert (depth.max, depth.value) == (10, 2) and app.mg.depth == 2
-    app.controls["size"].value = 127  # a single move keeps depth 2
-    assert app.mg.size == 127 and app.mg.depth == 2
+    for size in (63, 2047):
+        app.set(size=size)
+        assert depth.value == 3 and app.mg.depth == 3 and "3 levels, N = " in app.status.value
+    app.set(size=63, depth=9)
+    assert app.mg.depth == 6 and "6 levels, N = 63:" in app.status.value
 
 
 def drawn(artist) -> int:
@@ -196,7 +198,7 @@ def test_unet_parameters_are_parameter_comparison(app):
     counts = parameter_comparison(MultigridSolver(255, depth=5))
     assert app.parameters == counts
     tied, untied = counts["tied"], counts["untied"]
-    assert f"U-net {tied} parameters with P = 2Rᵀ, {untied} untied" in app.status.value
+    assert f"U-net {tied} parameters ({untied} untied)" in app.status.value
 
 
 def test_deep_w_cycles_are_shortened_and_say_so(app):
@@ -225,7 +227,7 @@ def test_reset_returns_the_defaults(app):
     app.set(size=63, depth=2, smoother="red-black", cycle="W", smoothing=(3, 3), problem="implicit-diffusion")
     app.reset()
     assert {name: c.value for name, c in app.controls.items()} == DEFAULTS
-    assert app.controls["depth"].max == 8 and app.mg.depth == 8
+    assert app.controls["depth"].max == 11 and app.mg.depth == 8
 
 
 @pytest.mark.parametrize(
@@ -233,7 +235,7 @@ def test_reset_returns_the_defaults(app):
     [
         ({"size": 4095}, ValueError, "size must be one of 63, 127, 255, 511, 1023, 2047"),
         ({"size": 100}, ValueError, "size must be one of"),
-        ({"depth": 9}, ValueError, r"depth must be an integer >= 1 and <= 8"),
+        ({"depth": 12}, ValueError, r"depth must be an integer >= 1 and <= 11"),
         ({"depth": 0}, ValueError, "depth must be an integer >= 1"),
         ({"depth": 2.5}, TypeError, "depth must be an integer >= 1"),
         ({"smoothing": (0, 0)}, ValueError, r"smoothing must be one of \(1, 0\), \(1, 1\)"),

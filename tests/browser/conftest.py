@@ -143,6 +143,7 @@ def pytest_runtest_makereport(item, call):
 class LabServer:
     def __init__(self, process: subprocess.Popen, url: str, token: str, root: Path, log: Path) -> None:
         self.process, self.url, self.token, self.root, self.log = process, url, token, root, log
+        self.clients = {}  # kernel id -> jupyter_client.BlockingKernelClient (see execute)
 
     def api(self, method: str, path: str, timeout: float = 5):
         request = urllib.request.Request(f"{self.url}{path}", method=method,
@@ -150,6 +151,47 @@ class LabServer:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+    def execute(self, notebook: str, code: str, wait: bool = True, timeout: float = 60) -> str:
+        """Send ``code`` to the kernel of ``notebook`` as a second client (jupyter_client, the kernel's connection
+        file in the server's runtime dir), beside the page: what the kernel sends to widgets reaches the page,
+        its cells and prompts stay untouched. Waits for the reply (fails on an error) unless ``wait`` is False;
+        returns the request's id for :meth:`wait_reply`. One client per kernel, kept until the server stops."""
+        kernel = self.kernel_of(notebook)
+        if kernel not in self.clients:
+            from jupyter_client import BlockingKernelClient
+
+            client = BlockingKernelClient(connection_file=str(self.log.parent / "home" / "runtime" / f"kernel-{kernel}.json"))
+            client.load_connection_file()
+            client.start_channels()
+            self.clients[kernel] = client
+        request = self.clients[kernel].execute(code, silent=True, store_history=False)
+        if wait:
+            self.wait_reply(notebook, request, timeout)
+        return request
+
+    def kernel_of(self, notebook: str) -> str:
+        sessions = [session for session in self.api("GET", "/api/sessions") if session["path"] == notebook]
+        if len(sessions) != 1:
+            pytest.fail(f"expected one kernel session of {notebook}, found {len(sessions)}")
+        return sessions[0]["kernel"]["id"]
+
+    def wait_reply(self, notebook: str, request: str, timeout: float = 60) -> None:
+        """Wait for the reply to ``request`` (an id :meth:`execute` returned); fail on an error."""
+        client = self.clients[self.kernel_of(notebook)]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            reply = client.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == request:
+                if reply["content"]["status"] != "ok":
+                    pytest.fail(f"code sent to the kernel of {notebook} failed: {reply['content'].get('evalue')}")
+                return
+        pytest.fail(f"no reply from the kernel of {notebook} within {timeout} s")
+
+    def close_clients(self) -> None:
+        for client in self.clients.values():
+            client.stop_channels()
+        self.clients.clear()
 
     def log_tail(self, chars: int = 6000) -> str:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else "(no log)"
@@ -249,6 +291,7 @@ def jupyter_lab(tmp_path_factory):
     try:
         yield server
     finally:
+        server.close_clients()
         server.shutdown_sessions()
         _stop(server.process)
 
