@@ -104,6 +104,27 @@ def test_every_widget_starts_its_own_slide(chapter):
             assert cell["metadata"]["slideshow"]["slide_type"] == "slide", source(cell)[:60]
 
 
+def test_every_widget_output_carries_a_picture_for_readers_without_a_kernel(chapter):
+    """A stored widget output holds the app's figure as a PNG (what GitHub, nbviewer and JupyterLab before Run
+    All show) and a sentence instead of the ``VBox(…)`` repr (issue 14)."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    _, notebook = chapter
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_MIME in data:
+                assert "image/png" in data, f"widget output without a picture: {source(cell)[:60]!r}"
+                picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(data["image/png"]))))
+                assert picture[..., :3].std() > 10, f"blank picture: {source(cell)[:60]!r}"
+                assert picture.shape[1] <= 960, f"picture wider than a notebook column: {picture.shape}"
+                assert "live figure" in "".join(data["text/plain"]), "".join(data["text/plain"])[:80]
+
+
 def test_every_figure_has_alt_text(chapter):
     """Static images carry a description in the cell metadata "alt" (read by nbconvert's HTML export)."""
     _, notebook = chapter

@@ -295,10 +295,26 @@ class App:
         self.figure.draw_without_rendering()
         self.figure.set_layout_engine("none")
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, object]:
+        """What a notebook output stores: the live widget view, plus the figure as ``image/png`` and a sentence
+        as ``text/plain`` for every reader without a live kernel.
 
-        display(self.widget)
+        A frontend with the widget manager and a trusted output shows the view. GitHub, nbviewer without
+        JavaScript and JupyterLab before Run All (a notebook opened from disk is untrusted: only "safe" types
+        such as ``image/png`` render) show the picture of the figure as first drawn, instead of a ``VBox(…)`` line.
+        """
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        bundle["image/png"] = self.snapshot_png()
+        bundle["text/plain"] = (f"{type(self).__name__}: a live figure with controls. Run the notebook in "
+                                "JupyterLab to use it; the picture shows its first state.")
+        return bundle
+
+    def snapshot_png(self) -> bytes:
+        """The figure as last rendered (the pixels the browser was sent), as PNG bytes."""
+        pixels = np.asarray(self.canvas.get_renderer().buffer_rgba())
+        with io.BytesIO() as png:
+            Image.fromarray(pixels).save(png, format="png")
+            return png.getvalue()
 
     def _on_change(self, change: dict) -> None:
         if not self._holding:

@@ -155,3 +155,24 @@ def test_every_app_figure_fits_a_960_px_column(small_apps):
     for name, app in small_apps.items():
         assert app.figure.bbox.width <= 920, name
         assert texts_outside_the_figure(app) == [], name
+
+
+def test_an_app_output_carries_its_picture_beside_the_live_view(small_apps):
+    """Readers without a kernel (GitHub, nbviewer, JupyterLab before Run All) get the figure, not a VBox line
+    (issue 14): the output bundle holds the widget view, the rendered pixels as PNG, and a sentence."""
+    import io
+
+    import numpy as np
+    from IPython.core.formatters import DisplayFormatter
+    from PIL import Image
+
+    from tests.apps.app_rendering import pixels
+
+    for name, app in small_apps.items():
+        bundle, _ = DisplayFormatter().format(app)
+        assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == app.widget.model_id, name
+        picture = np.asarray(Image.open(io.BytesIO(bundle["image/png"])))
+        np.testing.assert_array_equal(picture, pixels(app), err_msg=name)
+        assert picture[..., :3].std() > 10, f"{name}: a blank picture"
+        assert bundle["text/plain"].startswith(f"{name}: a live figure"), name
+        assert "VBox" not in bundle["text/plain"], name

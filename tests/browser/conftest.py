@@ -407,6 +407,28 @@ class Lab:
                       "the status bar to show the kernel Idle")
         self.tick("kernel", loaded)
 
+    def check_stored_outputs(self) -> None:
+        """Before Run All, as a notebook opened from disk shows (untrusted: widget views do not render): every
+        stored picture is loaded -- the widget outputs' pictures of their figures included -- and no output
+        reads as a ``VBox(…)`` line or a widget error (issue 14)."""
+        start = time.monotonic()
+        stored = json.loads((NOTEBOOK_DIR / self.name).read_text(encoding="utf-8"))
+        pictures = sum("image/png" in output.get("data", {})
+                       for cell in stored["cells"] for output in cell.get("outputs", []))
+
+        def seen():
+            texts = self.page.locator(OUTPUTS).all_text_contents()
+            bad = [text[:120] for text in texts if text.startswith("VBox(") or "Error displaying widget" in text]
+            loaded = self.page.locator(f"{OUTPUTS} img").evaluate_all(
+                "images => images.filter(img => img.complete && img.naturalWidth > 0).length")
+            return bad, loaded
+
+        bad, loaded = self.wait_for(seen, lambda value: value[0] or value[1] >= pictures, WIDGETS_TIMEOUT,
+                                    f"the {pictures} stored pictures to load")
+        if bad:
+            self.fail(f"stored outputs show no picture before Run All: {bad}")
+        self.tick("stored", start)
+
     def run_all(self) -> None:
         """Clear outputs, Run All Cells (retried until a prompt changes), wait for every count."""
         start = time.monotonic()
@@ -558,6 +580,7 @@ class RanChapter:
         if run.name != self.name or run.failed or fresh and run.used:
             self.driver = run.new_page(self.browser, self.server, self.artifacts)
             self.driver.open(self.name)
+            self.driver.check_stored_outputs()
             self.driver.run_all()
             self.driver.check_outputs()
             run.name = self.name
