@@ -259,15 +259,16 @@ def check_shape(value: object, name: str = "shape") -> tuple[int, int]:
     return rows, columns
 
 
-def check_image(u: object, name: str = "u", shape: tuple[int, int] | None = None) -> np.ndarray:
-    """Return ``u`` as a finite 2D float64 array (of ``shape`` if given; 2 to 4096 pixels per side) with
-    |u_ij| <= ``MAX_AMPLITUDE`` = 1e250, or raise."""
+def check_image(u: object, name: str = "u", shape: tuple[int, int] | None = None,
+                shape_of: str = "the grid's shape") -> np.ndarray:
+    """Return ``u`` as a finite 2D float64 array (of ``shape`` if given, whose origin ``shape_of`` names in the
+    error; 2 to 4096 pixels per side) with |u_ij| <= ``MAX_AMPLITUDE`` = 1e250, or raise."""
     what = "a 2D array of real numbers (an image)"
     array = _as_real_array(u, name, what)
     if array.ndim != 2:
         raise ValueError(f"{name} must be {what} (rank 2), got rank {array.ndim} with shape {array.shape}")
     if shape is not None and array.shape != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)} (the grid's shape), got {array.shape}")
+        raise ValueError(f"{name} must have shape {tuple(shape)} ({shape_of}), got {array.shape}")
     if not (2 <= array.shape[0] <= MAX_SIDE and 2 <= array.shape[1] <= MAX_SIDE):
         raise ValueError(f"{name} must have between 2 and {MAX_SIDE} pixels per side, got shape {array.shape}")
     array = array.astype(np.float64, copy=False)

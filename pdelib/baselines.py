@@ -51,7 +51,7 @@ def best_stopping_time(clean: np.ndarray, noisy: np.ndarray, diffusivity: Diffus
         Latest stopping time, in (0, 10^4]: at most 4 * 10^4 steps of tau* ~ 1/4.
     """
     clean = check_image(clean, "clean")
-    noisy = check_image(noisy, "noisy", clean.shape)
+    noisy = check_image(noisy, "noisy", clean.shape, "the shape of clean")
     check_diffusivity(diffusivity)
     max_time = check_positive(max_time, "max_time", 1e4)
     gradient = Gradient2D(clean.shape)
@@ -77,7 +77,7 @@ def best_tv_weight(clean: np.ndarray, noisy: np.ndarray, weights: tuple[float, .
     from skimage.restoration import denoise_tv_chambolle
 
     clean = check_image(clean, "clean")
-    noisy = check_image(noisy, "noisy", clean.shape)
+    noisy = check_image(noisy, "noisy", clean.shape, "the shape of clean")
     weights = [check_positive(weight, "weights", 1e3) for weight in check_items(weights, "weights", "weights", 100)]
     results = [(psnr(clean, image), weight, image)
                for weight in weights for image in [denoise_tv_chambolle(noisy, weight=weight)]]
@@ -95,7 +95,7 @@ def baseline_table(clean: np.ndarray, noisy: np.ndarray, contrast: float = 0.1,
     from .diffusivities import diffusivity
 
     clean = check_image(clean, "clean")
-    noisy = check_image(noisy, "noisy", clean.shape)
+    noisy = check_image(noisy, "noisy", clean.shape, "the shape of clean")
     contrast = check_positive(contrast, "contrast", 1e3)
     return [
         Denoised("noisy input", "", noisy, psnr(clean, noisy), ssim(clean, noisy)),

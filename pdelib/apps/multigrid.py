@@ -421,9 +421,9 @@ class MultigridApp(App):
         return "STALLS" if stalls else None
 
     def describe(self) -> str:
-        """The status line (HTML, one line of at most 100 characters): the levels in use (the depth slider's value
-        capped at the levels N has), N, the measured factor, the cycles to 10^-10 and the U-net's trainable
-        parameters. The cycle and smoother are in the residual panel's title, the levels' unknowns in the U-net panel."""
+        """The status line (HTML, one line of at most 100 characters): the levels in use (the depth slider's value,
+        or "depth 11 → 8 levels" where N has fewer), the measured factor, the cycles to 10^-10 and the U-net's trainable
+        parameters. The cycle, smoother and N are in the residual panel's title, the levels' unknowns in the U-net panel."""
         mg, result = self.mg, self.result
         cycles = result.cycles
         rate = "ρ ≈ 0 (cyclic reduction)" if self.factor < 1e-12 else f"ρ = {self._format_factor(self.factor)}/cycle"
@@ -440,4 +440,6 @@ class MultigridApp(App):
             unet = f"U-net {counts['tied']} parameters"
         else:
             unet = f"U-net {counts['tied']} parameters ({counts['untied']} untied)"
-        return f"{counted(mg.depth, 'level')}, N = {mg.size}: {rate}; {reach}; {unet}"
+        asked = self.controls["depth"].value
+        levels = counted(mg.depth, "level") if asked == mg.depth else f"depth {asked} → {mg.depth} levels"
+        return f"{levels}: {rate}; {reach}; {unet}"

@@ -55,10 +55,10 @@ def visible_levels(app) -> int:
 def test_defaults(app):
     assert app.defaults == DEFAULTS
     assert app.controls["depth"].max == max_depth(2047) == 11 and app.mg.depth == max_depth(255) == 8
-    assert "8 levels, N = 255:" in app.status.value  # depth 11 asked, the levels N = 255 has
+    assert "depth 11 → 8 levels:" in app.status.value  # depth 11 asked, the levels N = 255 has
     assert app.result.converged and app.result.cycles <= 12
     assert app.cycles_to_target is not None and app.cycles_to_target <= 10
-    assert re.sub(r"<[^>]+>", "", app.status.value) == ("8 levels, N = 255: ρ = 0.100/cycle; 10⁻¹⁰ after 9 cycles; "
+    assert re.sub(r"<[^>]+>", "", app.status.value) == ("depth 11 → 8 levels: ρ = 0.100/cycle; 10⁻¹⁰ after 9 cycles; "
                                                          "U-net 49 parameters (70 untied)")
     assert [label.get_text() for label in app._size_texts[:8]] == ["255", "127", "63", "31", "15", "7", "3", "1"]
     assert COLORS["vermillion"] not in app.status.value
@@ -153,9 +153,9 @@ def test_depth_slider_keeps_its_range_and_the_cycle_uses_what_n_allows(app):
     app.set(depth=3)
     for size in (63, 2047):
         app.set(size=size)
-        assert depth.value == 3 and app.mg.depth == 3 and "3 levels, N = " in app.status.value
+        assert depth.value == 3 and app.mg.depth == 3 and "3 levels:" in app.status.value
     app.set(size=63, depth=9)
-    assert app.mg.depth == 6 and "6 levels, N = 63:" in app.status.value
+    assert app.mg.depth == 6 and "depth 9 → 6 levels:" in app.status.value
 
 
 def drawn(artist) -> int:
