@@ -546,7 +546,7 @@ def test_grid_size_and_depth_reach_every_level(ran_chapter):
     depth.wait_status(lambda text: text.startswith("depth 11 → 6 levels:"), "6 levels at N = 63")
     assert size.container.locator(".pdelib-size .widget-readout").text_content().strip() == "63"
     depth.press(KEY_MIN, "min")
-    depth.wait_status(lambda text: text.startswith("1 level,") and "STALLS" in text, "smoothing only at depth 1")
+    depth.wait_status(lambda text: text.startswith("1 level:") and "STALLS" in text, "smoothing only at depth 1")
     depth.press(KEY_MAX, "max")
     assert depth.slider()["now"] == 11, (text, depth.slider())
     lab.tick("slider", start)
