@@ -73,8 +73,26 @@ class BlowUp:
         return f"blow-up at step {self.step}: ||u|| = {self.norm:.3g}, {self.growth:.3g} x ||u^0||"
 
 
+class RecordedStates:
+    """What every recorded evolution (1D :class:`Evolution`, 2D ``ImageEvolution``) answers from its ``states``
+    and ``norms``."""
+
+    states: np.ndarray
+    norms: np.ndarray
+
+    @property
+    def final(self) -> np.ndarray:
+        """The last computed state u^K."""
+        return self.states[-1]
+
+    @property
+    def norm_nonincreasing(self) -> bool:
+        """True if ||u^{k+1}|| <= ||u^k|| (to rounding) at every computed step."""
+        return bool(np.all(np.diff(self.norms) <= 1e-12 * self.norms[:-1]))
+
+
 @dataclass(frozen=True)
-class Evolution:
+class Evolution(RecordedStates):
     """The result of :func:`evolve`.
 
     Attributes
@@ -102,16 +120,6 @@ class Evolution:
     def time(self) -> float:
         """Diffusion time reached, K tau."""
         return self.tau * (self.norms.size - 1)
-
-    @property
-    def final(self) -> np.ndarray:
-        """The last computed state u^K."""
-        return self.states[-1]
-
-    @property
-    def norm_nonincreasing(self) -> bool:
-        """True if ||u^{k+1}|| <= ||u^k|| (to rounding) at every computed step."""
-        return bool(np.all(np.diff(self.norms) <= 1e-12 * self.norms[:-1]))
 
 
 class ExplicitScheme:

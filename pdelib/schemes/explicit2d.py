@@ -35,7 +35,7 @@ from .._checks import (
 from ..diffusivities import Diffusivity
 from ..measures import _norm_2d, _total_variation_2d
 from ..operators2d import Gradient2D, check_gradient
-from .explicit import GROWTH_LIMIT, BlowUp
+from .explicit import GROWTH_LIMIT, BlowUp, RecordedStates
 
 #: Values per block when g is evaluated: 8192 float64 = 64 KiB. The formula's temporaries stay small; temporaries
 #: of a whole 256^2 image (512 KiB each) made one Perona–Malik evaluation about ten times slower (measured:
@@ -81,7 +81,7 @@ def stability_bound_2d(diffusivity: Diffusivity, gradient: Gradient2D, simple: b
 
 
 @dataclass(frozen=True)
-class ImageEvolution:
+class ImageEvolution(RecordedStates):
     """The result of an image evolution (:meth:`ExplicitScheme2D.evolve`, :mod:`pdelib.schemes.fsi2d`).
 
     Attributes
@@ -106,16 +106,6 @@ class ImageEvolution:
     def steps(self) -> int:
         """Number K of explicit steps computed (the depth of the equivalent network)."""
         return self.norms.size - 1
-
-    @property
-    def final(self) -> np.ndarray:
-        """The last computed state u^K."""
-        return self.states[-1]
-
-    @property
-    def norm_nonincreasing(self) -> bool:
-        """True if ||u^{k+1}|| <= ||u^k|| (to rounding) at every computed step."""
-        return bool(np.all(np.diff(self.norms) <= 1e-12 * self.norms[:-1]))
 
 
 def record_image_evolution(
