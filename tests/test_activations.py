@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import pdelib
@@ -408,6 +408,7 @@ def test_piecewise_linear_exact_bound_is_the_grid_maximum(flux):
 
 @settings(max_examples=80, deadline=None)
 @given(flux=piecewise_fluxes())
+@example(flux=PiecewiseLinearFlux([0.0010000000000000002, 0.001], knots=[0.5, 1.0], contrast=0.1))
 def test_piecewise_linear_sector_and_monotone_are_exact(flux):
     s = ratio_grid(flux)
     low, high = sector_ratio_range(flux, s)
@@ -424,7 +425,14 @@ def test_piecewise_linear_sector_and_monotone_are_exact(flux):
     # a falling piece is seen by the samples around it: rounding tolerance relative to the values compared there
     # (relative to the largest value on the whole grid, 1e5 here, it hid a fall of 8e-8 near s = 0.5)
     scale = np.maximum(np.abs(values[1:]), np.abs(values[:-1]))
-    assert flux.monotone == bool((np.diff(values) >= -1e-12 * scale).all())
+    seen_monotone = bool((np.diff(values) >= -1e-12 * scale).all())
+    # the largest fall of a piece: a fall at rounding level (values [0.0010000000000000002, 0.001]) is exact
+    # non-monotonicity, but samples cannot tell it from rounding
+    fall = max(0.0, -flux.knot_values[0], *(-np.diff(flux.knot_values)))
+    if flux.monotone or fall > 1e-9 * np.abs(flux.knot_values).max():
+        assert flux.monotone == seen_monotone
+    else:
+        assert seen_monotone
 
 
 @settings(max_examples=60, deadline=None)
