@@ -155,8 +155,9 @@ DECK_TIMEOUT = 15
 KEY_NEXT, KEY_BACK, KEY_LEAVE = "ArrowRight", "ArrowLeft", "Escape"
 
 #: The slider each chapter's slideshow test moves (to its other end: it finds the app as the chapter's tests left it).
+TAU_RATIO = ".pdelib-tau_ratio"
 SLIDE_CONTROLS = {"01": ".pdelib-time", "02": TAU, "03": ".pdelib-c5", "04": TAU, "05": TAU, "06": ".pdelib-depth",
-                  "07": ".pdelib-repeat", "08": TAU}
+                  "07": ".pdelib-repeat", "08": TAU, "09": TAU_RATIO}
 
 
 #: (width, height, FNV-1a hash of the RGBA bytes, spread max - min of the colour values) of an ipympl canvas: its
@@ -397,9 +398,31 @@ def test_amplification_factor_past_the_bound_leaves_the_band(ran_chapter):
     slider_to_blowup(ran_chapter.lab(), TAU, KEY_MAX, "max", alarm="UNSTABLE")
 
 
+@pytest.mark.chapter("09")
+def test_image_tau_past_the_bound_blows_up_the_photograph(ran_chapter):
+    """Issue 18: linear diffusion to T = 50, then tau / tau* to 1.6: the status says BLOW-UP and the checkerboard
+    replaces the photograph (most of the figure's pixels change, not just the status and a curve)."""
+    lab = ran_chapter.lab()
+    start = time.monotonic()
+    app = RenderedApp(lab, TAU_RATIO)
+    app.container.locator(".pdelib-diffusivity select").select_option(label="linear (heat equation)")
+    app.wait_status(lambda text: text.startswith("linear"), "the status line for linear diffusion")
+    RenderedApp(lab, ".pdelib-time").press(KEY_MAX, "max")
+    calm = app.wait_status(lambda text: "T = 50" in text, "the status line for T = 50")
+    assert BLOWUP not in calm and "stable" in calm, calm
+    before = app.settled_figure("before")
+    app.press(KEY_MAX, "max")
+    blown = app.wait_status(lambda text: BLOWUP in text, f"{BLOWUP!r} in the status line at tau / tau* = 1.6")
+    assert "τ = 1.60 τ*" in blown, blown
+    after = app.settled_figure("blowup", unlike=before)
+    changed = changed_fraction(before, after)
+    assert changed > 0.2, f"the photograph hardly changed by the blow-up ({changed:.1%} of pixels; status {blown!r})"
+    lab.tick("slider", start)
+
+
 #: The slider each chapter's app is moved by (the control of its "what to try"), with the keys that move it.
 MAIN_SLIDERS = {"01": ".pdelib-time", "02": TAU, "03": ".pdelib-c5", "04": TAU, "05": TAU, "06": ".pdelib-depth",
-                "07": ".pdelib-repeat", "08": TAU}
+                "07": ".pdelib-repeat", "08": TAU, "09": TAU_RATIO}
 KEY_UP, KEY_DOWN = "ArrowRight", "ArrowLeft"
 #: A notebook column as the issue measured it, and a projector's screen.
 COLUMN_PX, PROJECTOR = 960, {"width": 1280, "height": 720}

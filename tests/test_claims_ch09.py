@@ -1,0 +1,121 @@
+"""Claims audit of chapter 09 (issue 18): the numbers of its prose and exercise solutions that no cell prints
+beside them, read out of the Markdown and recomputed (see tests/test_claims.py for the rules)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pdelib import diffusivity
+from pdelib.baselines import baseline_table, best_stopping_time
+from pdelib.images import load_image, noisy_image
+from pdelib.operators2d import Gradient2D
+from pdelib.schemes.anisotropic2d import AnisotropicScheme2D, most_anisotropic_pixel
+from pdelib.schemes.explicit2d import ExplicitScheme2D, stability_bound_2d
+from pdelib.schemes.fsi2d import fsi_to_time_2d
+from tests.test_claims import markdown, number
+
+LINEAR, PM, EED = diffusivity("linear"), diffusivity("perona-malik", 0.05), diffusivity("perona-malik", 0.02)
+
+
+@pytest.fixture(scope="module")
+def photo():
+    clean = load_image("camera", 256)
+    return clean, noisy_image(clean, 0.1, 0), Gradient2D(clean.shape)
+
+
+@pytest.fixture(scope="module")
+def text():
+    return markdown("09")
+
+
+def test_ch09_s1_norm_and_bound(photo, text):
+    _, _, grad = photo
+    assert number(text, r"stays just below 8 \(([\d.]+) here\)") == round(grad.norm_squared(), 6)
+    assert number(text, r"\\tau\^\* = ([\d.]+)\$ lies a hair above") == round(stability_bound_2d(LINEAR, grad), 6)
+    assert stability_bound_2d(PM, grad) == stability_bound_2d(LINEAR, grad)  # "both have L = 1"
+
+
+def test_ch09_s3_top_mode_factors_and_the_blowup(photo, text):
+    _, noisy, grad = photo
+    for ratio, factor in ((0.98, -0.96), (1.02, -1.04)):
+        assert number(text, rf"{ratio:.2f}\\,\\tau\^\*\$ by \$([−-]?[\d.]+)\$") == pytest.approx(1 - 2 * ratio)
+        assert factor == pytest.approx(1 - 2 * ratio)
+    assert "4 % per step" in text
+    tau_star = stability_bound_2d(LINEAR, grad)
+    stable = ExplicitScheme2D(0.98 * tau_star, LINEAR, grad).evolve(noisy, 600)
+    assert stable.blowup is None and stable.norm_nonincreasing
+    assert number(text, r"after 600 steps \(\$T = (\d+)\$\)") == round(stable.time)
+    unstable = ExplicitScheme2D(1.02 * tau_star, LINEAR, grad).evolve(noisy, 600)
+    assert number(text, r"passes \$10\^6\\,\\\|u\^0\\\|\$ at step (\d+)") == unstable.blowup.step
+
+
+def test_ch09_s4_fsi_against_plain(text):
+    assert number(text, r"FSI needs (\d+) steps") == 32 and number(text, r"where the plain scheme needs (\d+)") == 80
+    assert number(text, r"by up to ([\d.]+) in a few pixels") == 0.20  # printed above it: "0.20"
+
+
+def test_ch09_s5_gains_over_the_noisy_input(photo, text):
+    clean, noisy, _ = photo
+    rows = {row.method.split(" ")[0]: row for row in baseline_table(clean, noisy, contrast=0.05)}
+    noisy_psnr = rows["noisy"].psnr
+    assert number(text, r"Linear diffusion gains ([\d.]+) dB") == round(rows["linear"].psnr - noisy_psnr, 1)
+    assert number(text, r"best at \$T = ([\d.]+)\$") == float(rows["linear"].setting.split("= ")[1])
+    assert number(text, r"edges and gains ([\d.]+) dB") == round(rows["Perona–Malik"].psnr - noisy_psnr, 1)
+    assert number(text, r"is best by ([\d.]+) dB") == round(rows["TV"].psnr - rows["Perona–Malik"].psnr, 2)
+    order = [row.psnr for row in rows.values()]
+    assert order == sorted(order) and [row.ssim for row in rows.values()] == sorted(row.ssim for row in rows.values())
+
+
+@pytest.fixture(scope="module")
+def eed(photo):
+    _, noisy, grad = photo
+    operator = AnisotropicScheme2D(0.25, EED, grad, sigma=1.0).operator(noisy)
+    return operator, operator.spectral_radius()
+
+
+def test_ch09_s7_stencil_and_bounds(photo, text, eed):
+    _, noisy, grad = photo
+    operator, rho = eed
+    stencil = operator.stencil(*most_anisotropic_pixel(operator.tensor))
+    positive = number(text, r"is \*\*positive\*\* \(([\d.]+), the right neighbour\)")
+    assert round(stencil[1, 2], 3) == positive and stencil[1, 2] > 0
+    gershgorin = operator.gershgorin_bound()
+    assert number(text, r"Gershgorin's estimate \(([\d.]+) > 8\)") == round(gershgorin, 2) and gershgorin > 8
+    assert number(text, r"it allows only \$\\tau \\le ([\d.]+)\$") == math.floor(2 / gershgorin * 1000) / 1000
+    assert number(text, r"The exact radius ([\d.]+) allows") == round(rho, 2)
+    assert number(text, r"allows \$\\tau \\le ([\d.]+)\$ — more than") == math.floor(2 / rho * 1000) / 1000
+    assert number(text, r"\$2/\\rho\(A\) = ([\d.]+)\$ says") == math.floor(2 / rho * 1000) / 1000
+
+
+def test_ch09_s7_runs(photo, text, eed):
+    _, noisy, grad = photo
+    _, rho = eed
+    iso = ExplicitScheme2D(0.26, LINEAR, grad).evolve(noisy, 700)
+    assert number(text, r"isotropic linear diffusion blows up \(step (\d+)\)") == iso.blowup.step
+    frozen = AnisotropicScheme2D(0.26, EED, grad, sigma=1.0).evolve(noisy, 700)
+    assert frozen.blowup is None and frozen.norm_nonincreasing and "stays stable for 700 steps" in text
+    above = AnisotropicScheme2D(1.02 * 2 / rho, EED, grad, sigma=1.0).evolve(noisy, 700)
+    assert number(text, r"blows up too \(step (\d+)\)") == above.blowup.step
+    renewed = AnisotropicScheme2D(0.26, EED, grad, sigma=1.0, renew=True).evolve(noisy, 100)
+    growth = renewed.norms.max() / renewed.norms[0] - 1
+    assert number(text, r"grew by (\d+) % in 100 steps") == round(100 * growth)
+    assert number(text, r"above \$2/\\\|\\nabla\\\|\^2 = ([\d.]+)\$") == round(2 / grad.norm_squared(), 2)
+
+
+def test_ch09_exercises(photo, text):
+    clean, noisy, grad = photo
+    small = Gradient2D((2, 2))
+    assert round(small.norm_squared(), 12) == 4.0 and round(stability_bound_2d(LINEAR, small), 12) == 0.5
+    run = ExplicitScheme2D(1.02 * stability_bound_2d(LINEAR, grad), LINEAR, grad).evolve(clean, 3000)
+    assert number(text, r"It still blows up — at step (\d+), later than 498") == run.blowup.step > 498
+    wide = AnisotropicScheme2D(0.25, EED, grad, sigma=3.0).operator(noisy).spectral_radius()
+    assert number(text, r"It shrinks, to ([\d.]+):") == round(2 / wide, 4)
+    assert number(text, r"\\rho\(A\)\$ moves to ([\d.]+), close to") == round(wide, 3)
+    best = best_stopping_time(clean, noisy, PM)
+    time = number(text, r"`best_stopping_time\(clean, noisy, pm\)` gives \$T = ([\d.]+)\$")
+    assert best.setting == f"T = {time:g}"
+    assert number(text, r"gives \$T = [\d.]+\$ \(PSNR ([\d.]+) dB") == round(best.psnr, 1)
+    fsi = fsi_to_time_2d(noisy, time, PM, grad, cycles=4)
+    assert number(text, r"cycles=4\)` takes (\d+) steps") == fsi.steps
+    assert number(text, r"against (\d+) explicit steps") == math.ceil(time / stability_bound_2d(PM, grad))
