@@ -119,3 +119,39 @@ def test_ch09_exercises(photo, text):
     fsi = fsi_to_time_2d(noisy, time, PM, grad, cycles=4)
     assert number(text, r"cycles=4\)` takes (\d+) steps") == fsi.steps
     assert number(text, r"against (\d+) explicit steps") == math.ceil(time / stability_bound_2d(PM, grad))
+
+
+def test_readme_ch09_lecture_row_matches_the_widget():
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pdelib.apps import ImageDiffusionApp
+    from tests.test_claims import readme_row, status
+
+    row = readme_row("09", "| chapter | slides |")
+    app = ImageDiffusionApp()
+    app.set(diffusivity="linear", time=50.0, tau_ratio=1.02)
+    assert "above τ*, no guarantee; here ‖uᵏ‖ ≤ ‖u⁰‖" in status(app) and "no guarantee; here ‖uᵏ‖ ≤ ‖u⁰‖" in row
+    app.set(tau_ratio=1.1)
+    board = re.search(r"checkerboard ([\d.]+) → ([\d.]+)", status(app))
+    assert "UNSTABLE" in status(app) and f"grows from {board.group(1)} to {board.group(2)}" in row
+    app.set(tau_ratio=1.3)
+    step = re.search(r"BLOW-UP at step (\d+)", status(app)).group(1)
+    assert f"*BLOW-UP* (step {step})" in row
+
+
+def test_readme_ch09_chapter_row_quotes_the_stored_outputs():
+    """Every number of the README's chapter-09 row is printed by a cell of the stored notebook (which nbval checks)."""
+    import re
+
+    from tests.test_claims import notebook, readme
+
+    row = next(line for line in readme().splitlines() if line.startswith("| [09 · Images"))
+    printed = "\n".join("".join(output.get("text", "")) for cell in notebook("09")["cells"]
+                        for output in cell.get("outputs", []))
+    quoted = {"7.999699", "0.250009", "498", "32", "80", "20.00", "25.63", "28.76", "29.11", "0.2725", "0.2290", "0.2500"}
+    assert quoted <= set(re.findall(r"\d+\.\d+|\d+", row))
+    for value in quoted:
+        assert re.search(rf"(?<![\d.]){re.escape(value)}(?![\d])", printed), value
