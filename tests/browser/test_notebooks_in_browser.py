@@ -237,6 +237,9 @@ def test_widget_works_in_the_slideshow(chapter, ran_chapter):
     lab = ran_chapter.lab()
     control = SLIDE_CONTROLS[chapter[:2]]
     start = time.monotonic()
+    # the frames of the chapter's earlier tests are in: a blank canvas below is the deck's doing, not theirs
+    lab.wait_for(lambda: canvas_digest(RenderedApp(lab, control)), lambda digest: digest[3] > 0, FIGURE_TIMEOUT,
+                 "a non-blank canvas in the notebook before the deck starts")
     deck = Deck(lab)
     deck.start()
     try:
