@@ -217,13 +217,15 @@ def build(out: Path, source: Path, bundle: bool = True) -> dict:
 
     start = time.monotonic()
     frames = write_sources(source)
+    sources = time.monotonic()
     if out.exists():
         shutil.rmtree(out)
     status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(source / "_doctrees"),
                          str(source), str(out)])
     if status:
         raise RuntimeError(f"sphinx-build failed (exit {status}); its warnings are above")
-    report = {"frames": frames, "weights": page_weights(out)}
+    report = {"frames": frames, "weights": page_weights(out), "sources_seconds": round(sources - start, 1),
+              "sphinx_seconds": round(time.monotonic() - sources, 1)}
     if bundle:
         write_bundle(out, out / "pdelib-course-offline.zip")
         report["bundle"] = (out / "pdelib-course-offline.zip").stat().st_size
@@ -268,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-bundle", action="store_true", help="skip the offline zip")
     args = parser.parse_args(argv)
     report = build(args.out.resolve(), args.source.resolve(), bundle=not args.no_bundle)
-    print(f"site: {args.out} in {report['seconds']} s")
+    print(f"site: {args.out} in {report['seconds']} s ({report['sources_seconds']} s notebooks and flipbooks, "
+          f"{report['sphinx_seconds']} s Sphinx)")
     for page, weight in report["weights"].items():
         print(f"  {page}: {weight['html'] / 1e6:.2f} MB HTML + {weight['images'] / 1e6:.2f} MB figures, "
               f"{report['frames'].get(page, 0)} flipbook frames")

@@ -45,6 +45,7 @@ def test_chapter_02_frames_past_the_bound_and_only_those_blow_up(time_step_book)
     for frame in book.frames:
         assert ("BLOW-UP" in frame.status) == (frame.value > app.bound), (frame.label, frame.status)
     assert sum(frame.value > app.bound for frame in book.frames) == 10
+    assert "BLOW-UP at step 199" in book.frames[11].status and book.frames[11].label == "τ = 0.5250 = 1.05 τ*"
 
 
 def test_each_frame_is_what_a_fresh_app_shows_at_that_value(time_step_book):
