@@ -18,6 +18,8 @@ PAGES = ["index.html", "search.html", "genindex.html", *(f"{path.stem}.html" for
 WIDGET_PAGES = [page for page in PAGES if re.match(r"0[1-9]-", page)]
 FLIPBOOK = ".pdelib-flipbook"
 LOAD_TIMEOUT = 30_000
+#: Most bytes a chapter page may load on a first visit (issue 19: at most 4 MB per chapter, README's table).
+PAGE_BUDGET = 4_000_000
 
 
 class Visit:
@@ -27,6 +29,7 @@ class Visit:
     def __init__(self, browser, base: str, page: str) -> None:
         self.base = base
         self.problems: list[str] = []
+        self.loaded: list[int] = []
         self.context = browser.new_context(viewport=VIEWPORT)
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type == "error" and self.problems.append(
@@ -36,6 +39,7 @@ class Visit:
             f"failed: {request.url} {request.failure}"))
         self.page.on("response", lambda response: response.status >= 400 and self.problems.append(
             f"HTTP {response.status}: {response.url}"))
+        self.page.on("requestfinished", lambda request: self.loaded.append(request.sizes()["responseBodySize"]))
         self.page.route("**/*", self._route)
         self.page.goto(base + page, wait_until="networkidle", timeout=LOAD_TIMEOUT)
 
@@ -105,6 +109,7 @@ def test_page_loads_from_the_site_alone_with_alt_texts_and_working_links(visit, 
         assert page.locator("math").count() > 0, "maths must be rendered (MathML)"
         assert "\\tau" not in page.inner_text("main") and "$" not in page.inner_text("main")
         assert page.locator(".dropdown-launch-buttons a[href*='mybinder.org/v2/gh/']").count() == 1
+        assert sum(opened.loaded) <= PAGE_BUDGET, f"{sum(opened.loaded)} bytes on a first visit"
 
 
 @pytest.mark.parametrize("name", WIDGET_PAGES)
