@@ -9,11 +9,12 @@ status line in an ``aria-live`` region (a screen reader announces each frame's o
 ``alt`` text with the frame's value and status. Everything is inline (data URLs, one small script): the
 page loads nothing else.
 
-Why not matplotlib's ``Animation.to_jshtml`` / ``HTMLWriter``: it draws each frame itself with ``savefig``,
-which skips the apps' animated (blitted) artists, so its frames would miss the curves the app draws; and its
-player has no place for a text per frame (the status line, the outcome a screen reader needs). The player
-here is a dozen lines of JavaScript on a native ``<input type="range">``, whose keyboard and screen-reader
-behaviour is the browser's own.
+Why not matplotlib's ``Animation.to_jshtml`` / ``HTMLWriter`` (checked in matplotlib 3.11.2): its player
+links Font Awesome's stylesheet from a CDN (``matplotlib._animation_data``), a request leaving the page that
+the offline site forbids, and it has no place for a text per frame: the status line is an ipywidgets HTML
+widget beside the figure, not part of it, and drawn into the frame it would be pixels, which a screen reader
+cannot announce. The player here is a dozen lines of JavaScript on a native ``<input type="range">``, whose
+keyboard and screen-reader behaviour is the browser's own.
 
 :data:`FLIPBOOK_CONTROLS` holds each app's flipbook control and values (the control a lecture moves on the
 widget's slide): ``flipbook_spec(app)`` returns them for an app, e.g. for chapter 02 tau from 0.5 tau* to
