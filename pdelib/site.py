@@ -76,6 +76,16 @@ INDEX_REDIRECT = """<!DOCTYPE html>
 """
 
 
+def clear(folder: Path, *markers: str) -> None:
+    """Delete ``folder`` if it is empty or an earlier build's (it holds one of ``markers``); refuse any other
+    folder (``--out .`` must not delete the repository)."""
+    if folder.exists():
+        if any(folder.iterdir()) and not any((folder / marker).is_file() for marker in markers):
+            raise ValueError(f"{folder} is not empty and holds no {' or '.join(markers)} of an earlier build: "
+                             "choose another folder")
+        shutil.rmtree(folder)
+
+
 def chapters() -> list[Path]:
     """The course's notebooks ``notebooks/NN-slug.ipynb`` in order (00 is the course map)."""
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -165,8 +175,7 @@ def repository_and_tag() -> tuple[str, str]:
 def write_sources(source: Path) -> dict[str, int]:
     """Write the Sphinx project (conf.py, the notebooks' site copies, the index redirect) into ``source``.
     Returns the flipbook frames per page."""
-    if source.exists():
-        shutil.rmtree(source)
+    clear(source, "conf.py")
     (source / "_extra").mkdir(parents=True)
     repository, tag = repository_and_tag()
     (source / "conf.py").write_text(CONF.format(title=SITE_TITLE, repository=repository, tag=tag), encoding="utf-8")
@@ -216,10 +225,9 @@ def build(out: Path, source: Path, bundle: bool = True) -> dict:
     from sphinx.cmd.build import build_main
 
     start = time.monotonic()
+    clear(out, ".buildinfo", "build-report.json")  # Sphinx's record, then this build's
     frames = write_sources(source)
     sources = time.monotonic()
-    if out.exists():
-        shutil.rmtree(out)
     status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(source / "_doctrees"),
                          str(source), str(out)])
     if status:

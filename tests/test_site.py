@@ -79,3 +79,13 @@ def test_the_launch_button_is_pinned_to_the_release_tag(monkeypatch):
 def test_a_widget_cell_must_build_a_course_app():
     with pytest.raises(ValueError, match="a widget cell must build pdelib.apps"):
         pdelib.site.chapter_app("print(1)")
+
+
+def test_a_build_never_deletes_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(ValueError, match="holds no build-report.json"):
+        pdelib.site.clear(tmp_path, "build-report.json")
+    assert (tmp_path / "keep.txt").is_file()
+    (tmp_path / "build-report.json").write_text("{}")
+    pdelib.site.clear(tmp_path, "build-report.json")
+    assert not tmp_path.exists()
