@@ -4,13 +4,14 @@ chapter's flipbook answers its slider, and on chapter 02 moving the slider past 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from pdelib.site import chapters
+from pdelib.site import WIDGET, chapters
 from tests.browser.conftest import VIEWPORT
 from tests.site.conftest import SITE
 
@@ -68,6 +69,14 @@ def visit(browser, site_url):
         opened.close()
 
 
+def figure_alts(page: str) -> set[str]:
+    """The alt metadata of the stored notebook's static figures (cells with an image and no widget)."""
+    notebook = json.loads(next(path for path in chapters() if path.stem == page[:-5]).read_text(encoding="utf-8"))
+    return {cell["metadata"]["alt"] for cell in notebook["cells"] if "alt" in cell["metadata"]
+            and not any(WIDGET in output.get("data", {}) for output in cell.get("outputs", []))
+            and any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))}
+
+
 def ids_of(path: Path) -> set[str]:
     return set(re.findall(r'\bid="([^"]+)"', path.read_text(encoding="utf-8")))
 
@@ -103,6 +112,9 @@ def test_page_loads_from_the_site_alone_with_alt_texts_and_working_links(visit, 
     images = page.eval_on_selector_all("img", "images => images.map(i => [i.getAttribute('src').slice(0, 60), "
                                               "(i.getAttribute('alt') || '').trim()])")
     assert [src for src, alt in images if not alt] == [], "images without alt text"
+    if re.match(r"\d\d-", name):  # each static figure's alt is its cell's alt metadata
+        alts = {alt for _, alt in images}
+        assert figure_alts(name) <= alts, figure_alts(name) - alts
     hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
     assert broken_links(hrefs, site_url) == []
     if re.match(r"\d\d-", name):
