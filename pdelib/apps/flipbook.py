@@ -18,7 +18,8 @@ keyboard and screen-reader behaviour is the browser's own.
 
 :data:`FLIPBOOK_CONTROLS` holds each app's flipbook control and values (the control a lecture moves on the
 widget's slide): ``flipbook_spec(app)`` returns them for an app, e.g. for chapter 02 tau from 0.5 tau* to
-1.5 tau* in steps of 0.05 tau*, each a value the browser's slider shows as it is (:func:`browser_value`).
+1.5 tau* in steps of 0.05 tau*, each a value the browser's slider shows as it is (:func:`browser_value`); for
+chapter 06 the depths 1 .. max_depth(N) of the app's grid (deeper ones use the same levels).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import ipywidgets as widgets
 import numpy as np
 from PIL import Image
 
+from ..schemes.multigrid import max_depth
 from .base import App, browser_value
 
 #: Colours of a frame's palette PNG (a plot has a few dozen colours and their anti-aliased blends).
@@ -233,7 +235,7 @@ FLIPBOOK_CONTROLS: dict[str, Callable[[App], Spec]] = {
     "ActivationApp": lambda app: ("family", list(app.controls["family"]._options_values), None),
     "FSIApp": lambda app: ("cycle_length", [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60], None),
     "ImplicitApp": _fixed_point_tau,
-    "MultigridApp": lambda app: ("depth", list(range(1, app.controls["depth"].max + 1)), None),
+    "MultigridApp": lambda app: ("depth", list(range(1, max_depth(app.controls["size"].value) + 1)), None),
     "StabilityApp": lambda app: ("repeat", list(range(1, app.controls["repeat"].max + 1)), None),
     "AmplificationApp": lambda app: ("tau", _ratios(0.1, 2.0, 0.1), None),
     "ImageDiffusionApp": lambda app: ("tau_ratio", _ratios(0.5, 1.5, 0.1), None),

@@ -9,6 +9,7 @@ import io  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import warnings  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
 from base64 import b64decode  # noqa: E402
 
 import pytest  # noqa: E402
@@ -102,6 +103,15 @@ def test_declared_values_are_valid_settings_of_the_app(cls):
     assert len(values) >= 5 and (labels is None or len(labels) == len(values))
     for value in values:
         assert app.check_settings({control: value}) == {control: value}
+
+
+def test_the_multigrid_flipbook_runs_to_the_deepest_distinct_depth():
+    from pdelib.apps import MultigridApp
+    from pdelib.schemes.multigrid import max_depth
+
+    app = MultigridApp.__new__(MultigridApp)  # the spec reads the size control only: no solve needed
+    app.controls = {"size": SimpleNamespace(value=255)}
+    assert flipbook_spec(app) == ("depth", list(range(1, max_depth(255) + 1)), None) and max_depth(255) == 8
 
 
 def test_a_short_flipbook_of_the_activation_families():
