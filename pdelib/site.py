@@ -43,7 +43,7 @@ author = "the course authors"
 copyright = "the course authors; text CC-BY-4.0, code MIT"
 extensions = ["myst_nb", "pdelib.site"]
 root_doc = "00-index"
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_html", "_doctrees"]
 nb_execution_mode = "off"
 nb_ipywidgets_js = {{}}
 nb_merge_streams = True
@@ -228,10 +228,12 @@ def build(out: Path, source: Path, bundle: bool = True) -> dict:
     clear(out, ".buildinfo", "build-report.json")  # Sphinx's record, then this build's
     frames = write_sources(source)
     sources = time.monotonic()
+    html = source / "_html" / "site"  # MyST-NB writes beside the output folder (jupyter_execute/): keep that in source
     status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-d", str(source / "_doctrees"),
-                         str(source), str(out)])
+                         str(source), str(html)])
     if status:
         raise RuntimeError(f"sphinx-build failed (exit {status}); its warnings are above")
+    shutil.move(html, out)
     report = {"frames": frames, "weights": page_weights(out), "sources_seconds": round(sources - start, 1),
               "sphinx_seconds": round(time.monotonic() - sources, 1)}
     if bundle:
