@@ -48,6 +48,7 @@ nb_execution_mode = "off"
 nb_ipywidgets_js = {{}}
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_dmath_double_inline = True  # $$...$$ inside a paragraph (chapter 09), as JupyterLab reads it
 myst_heading_anchors = 3
 html_math_renderer = "mathml"
 html_theme = "sphinx_book_theme"

@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from itertools import count
+from typing import NamedTuple
 
 import ipywidgets as widgets
 import numpy as np
@@ -100,6 +101,8 @@ class Flipbook:
     description: str
     frames: tuple[Frame, ...]
     start: int = 0
+    #: The other controls' values the frames were rendered with, as the controls show them ("" : the defaults).
+    setup: str = ""
 
     _ids = count()
 
@@ -130,7 +133,7 @@ class Flipbook:
 </div>
 <div class="pdelib-flipbook-status" id="{status_id}" aria-live="polite" style="min-height:42px">{first.status_html}</div>
 <img class="pdelib-flipbook-frame" src="{data['images'][self.start]}" alt="{escape(data['alts'][self.start])}" width="{width}" height="{height}" style="max-width:100%;height:auto">
-<figcaption style="font-size:13px">Precomputed without a kernel: {len(self.frames)} frames of {escape(self.app_name)}, one per value of {escape(self.control)} (drag the slider or use the arrow keys). Run the notebook for the live widget.</figcaption>
+<figcaption style="font-size:13px">Precomputed without a kernel: {len(self.frames)} frames of {escape(self.app_name)}, one per value of {escape(self.control)}{escape(f" (with {self.setup})" if self.setup else "")} (drag the slider or use the arrow keys). Run the notebook for the live widget.</figcaption>
 <script type="application/json" class="pdelib-flipbook-data">{payload}</script>
 <script>
 (function () {{
@@ -168,10 +171,10 @@ def value_label(control: widgets.Widget, value: object) -> str:
     return f"{control.description} = {format(value, fmt.lstrip(':'))}"
 
 
-def render_flipbook(app: App, control: str, values: Sequence[object],
-                    labels: Sequence[str] | None = None, colors: int = PALETTE_COLORS) -> Flipbook:
+def render_flipbook(app: App, control: str, values: Sequence[object], labels: Sequence[str] | None = None,
+                    colors: int = PALETTE_COLORS, settings: dict[str, object] | None = None) -> Flipbook:
     """Render ``app`` at each value of ``control`` (``app.set(control=value)``, validated as in the widget)
-    into a :class:`Flipbook`; the app's controls are restored afterwards.
+    into a :class:`Flipbook`, after ``app.set(**settings)`` if given; the app's controls are restored afterwards.
 
     ``labels`` (one per value) default to how the control shows the value (:func:`value_label`)."""
     if control not in app.controls:
@@ -181,10 +184,15 @@ def render_flipbook(app: App, control: str, values: Sequence[object],
         raise ValueError("values must hold at least one value")
     if labels is not None and len(labels) != len(values):
         raise ValueError(f"labels must hold one label per value ({len(values)}), got {len(labels)}")
+    settings = dict(settings or {})
+    if control in settings:
+        raise ValueError(f"settings must not hold the flipbook's control {control!r}")
     widget = app.controls[control]
     before = {name: c.value for name, c in app.controls.items()}
     frames = []
     try:
+        if settings:
+            app.set(**settings)
         for i, value in enumerate(values):
             app.set(**{control: value})
             frames.append(Frame(value=value, label=labels[i] if labels else value_label(widget, value),
@@ -192,8 +200,9 @@ def render_flipbook(app: App, control: str, values: Sequence[object],
                                 status_html=app.status.value))
     finally:
         app.set(**before)
+    setup = "; ".join(value_label(app.controls[name], value) for name, value in settings.items())
     return Flipbook(app_name=type(app).__name__, control=control, description=str(widget.description or control),
-                    frames=tuple(frames), start=start_index(values, before[control]))
+                    frames=tuple(frames), start=start_index(values, before[control]), setup=setup)
 
 
 def start_index(values: Sequence[object], current: object) -> int:
@@ -208,14 +217,21 @@ def start_index(values: Sequence[object], current: object) -> int:
 
 # -- each app's flipbook control and values ---------------------------------------------------------------
 
-Spec = tuple[str, list, list[str] | None]
+class Spec(NamedTuple):
+    """A flipbook's control, its values, their labels (None: :func:`value_label`) and the other controls'
+    values set first (the widget slide's setup, e.g. chapter 09's linear diffusion to T = 50)."""
+
+    control: str
+    values: list
+    labels: list[str] | None = None
+    settings: dict[str, object] = {}
 
 
 def _tau_over_bound(app, ratios: Sequence[float]) -> Spec:
     """tau at ``ratios`` x tau* (as the browser's slider shows them), labelled "τ = ... = r τ*"."""
     bound, slider = app.bound, app.controls["tau"]
     values = [browser_value(r * bound, slider.min, slider.max, slider.step) for r in ratios]
-    return "tau", values, [f"τ = {value:.4f} = {value / bound:.2f} τ*" for value in values]
+    return Spec("tau", values, [f"τ = {value:.4f} = {value / bound:.2f} τ*" for value in values])
 
 
 def _ratios(low: float, high: float, step: float) -> list[float]:
@@ -225,25 +241,28 @@ def _ratios(low: float, high: float, step: float) -> list[float]:
 def _fixed_point_tau(app) -> Spec:
     """tau on the log slider's grid (10^(k/20)) from 0.1 to 1, which crosses tau_fp ~ 0.25."""
     values = [round(10.0 ** (e / 20), 12) for e in range(-20, 1)]
-    return "tau", values, [f"τ = {v:.3f} = {v / app.fixed_point_bound:.2f} τ_fp" for v in values]
+    return Spec("tau", values, [f"τ = {v:.3f} = {v / app.fixed_point_bound:.2f} τ_fp" for v in values])
 
 
-#: App class name -> function of the app returning (control, values, labels or None).
+#: App class name -> function of the app returning its :class:`Spec`. Chapter 09 follows its lecture slide
+#: (linear diffusion to T = 50, tau / tau* across 1: nothing seen at 1.02, the checkerboard at 1.1, blow-up from 1.3);
+#: the slide's four values only: a frame of three noisy photographs is up to 150 kB, and the page keeps under 4 MB.
 FLIPBOOK_CONTROLS: dict[str, Callable[[App], Spec]] = {
-    "DiffusionApp": lambda app: ("time", [float(t) for t in range(0, 101, 10)], None),
+    "DiffusionApp": lambda app: Spec("time", [float(t) for t in range(0, 101, 10)]),
     "TimeStepApp": lambda app: _tau_over_bound(app, _ratios(0.5, 1.5, 0.05)),
-    "ActivationApp": lambda app: ("family", list(app.controls["family"]._options_values), None),
-    "FSIApp": lambda app: ("cycle_length", [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60], None),
+    "ActivationApp": lambda app: Spec("family", list(app.controls["family"]._options_values)),
+    "FSIApp": lambda app: Spec("cycle_length", [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60]),
     "ImplicitApp": _fixed_point_tau,
-    "MultigridApp": lambda app: ("depth", list(range(1, max_depth(app.controls["size"].value) + 1)), None),
-    "StabilityApp": lambda app: ("repeat", list(range(1, app.controls["repeat"].max + 1)), None),
-    "AmplificationApp": lambda app: ("tau", _ratios(0.1, 2.0, 0.1), None),
-    "ImageDiffusionApp": lambda app: ("tau_ratio", _ratios(0.5, 1.5, 0.1), None),
+    "MultigridApp": lambda app: Spec("depth", list(range(1, max_depth(app.controls["size"].value) + 1))),
+    "StabilityApp": lambda app: Spec("repeat", list(range(1, app.controls["repeat"].max + 1))),
+    "AmplificationApp": lambda app: Spec("tau", _ratios(0.1, 2.0, 0.1)),
+    "ImageDiffusionApp": lambda app: Spec("tau_ratio", [0.9, 1.02, 1.1, 1.3],
+                                          settings={"diffusivity": "linear", "time": 50.0}),
 }
 
 
 def flipbook_spec(app: App) -> Spec:
-    """(control, values, labels or None) of ``app``'s flipbook (:data:`FLIPBOOK_CONTROLS`)."""
+    """The :class:`Spec` of ``app``'s flipbook (:data:`FLIPBOOK_CONTROLS`)."""
     name = type(app).__name__
     if name not in FLIPBOOK_CONTROLS:
         raise ValueError(f"no flipbook is declared for {name}; declared: {', '.join(FLIPBOOK_CONTROLS)}")
@@ -252,5 +271,5 @@ def flipbook_spec(app: App) -> Spec:
 
 def flipbook(app: App, colors: int = PALETTE_COLORS) -> Flipbook:
     """``app``'s flipbook over its declared control and values (:func:`flipbook_spec`)."""
-    control, values, labels = flipbook_spec(app)
-    return render_flipbook(app, control, values, labels, colors)
+    spec = flipbook_spec(app)
+    return render_flipbook(app, spec.control, spec.values, spec.labels, colors, spec.settings)

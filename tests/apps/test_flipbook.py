@@ -35,8 +35,8 @@ def player_data(page: str) -> dict:
 
 def test_chapter_02_has_one_frame_per_tau_from_half_to_one_and_a_half_bounds(time_step_book):
     app, book = time_step_book
-    control, values, labels = flipbook_spec(app)
-    assert control == "tau" and len(book.frames) == len(values) == len(labels) == 21
+    control, values, labels, settings = flipbook_spec(app)
+    assert control == "tau" and len(book.frames) == len(values) == len(labels) == 21 and settings == {}
     assert [frame.value for frame in book.frames] == values
     assert values[0] / app.bound == pytest.approx(0.5, abs=1e-3) and values[-1] / app.bound == pytest.approx(1.5, abs=1e-3)
 
@@ -99,7 +99,7 @@ def test_declared_values_are_valid_settings_of_the_app(cls):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         app = cls()
-    control, values, labels = flipbook_spec(app)
+    control, values, labels, settings = flipbook_spec(app)
     assert len(values) >= 5 and (labels is None or len(labels) == len(values))
     for value in values:
         assert app.check_settings({control: value}) == {control: value}
@@ -111,7 +111,7 @@ def test_the_multigrid_flipbook_runs_to_the_deepest_distinct_depth():
 
     app = MultigridApp.__new__(MultigridApp)  # the spec reads the size control only: no solve needed
     app.controls = {"size": SimpleNamespace(value=255)}
-    assert flipbook_spec(app) == ("depth", list(range(1, max_depth(255) + 1)), None) and max_depth(255) == 8
+    assert flipbook_spec(app) == ("depth", list(range(1, max_depth(255) + 1)), None, {}) and max_depth(255) == 8
 
 
 def test_a_short_flipbook_of_the_activation_families():
@@ -121,6 +121,19 @@ def test_a_short_flipbook_of_the_activation_families():
                                                        [list(app.controls["family"]._options_values).index(v)
                                                         for v in ("custom", "relu", "anti-diffusion")]]
     assert "outside the sector" in book.frames[2].status and "in the sector" in book.frames[1].status
+
+
+def test_settings_apply_before_the_frames_and_are_restored_after():
+    app = DiffusionApp()
+    book = render_flipbook(app, "time", [10.0, 40.0], settings={"diffusivity": "linear"})
+    assert all(frame.status.startswith("linear") for frame in book.frames), [f.status for f in book.frames]
+    assert book.setup == "linear (heat equation)" and "(with linear (heat equation))" in book.to_html()
+    assert app.controls["diffusivity"].value == app.defaults["diffusivity"] == "perona-malik"
+    with pytest.raises(ValueError, match="settings must not hold the flipbook's control 'time'"):
+        render_flipbook(app, "time", [1.0], settings={"time": 2.0})
+    with pytest.raises(ValueError, match="diffusivity"):
+        render_flipbook(app, "time", [1.0], settings={"diffusivity": "nonsense"})
+    assert app.controls["diffusivity"].value == "perona-malik"
 
 
 def test_bad_input_names_the_parameter():
