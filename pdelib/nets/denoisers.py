@@ -176,10 +176,11 @@ class Denoiser(ResidualDenoiser):
 MAX_KERNEL_SIZE = 65
 
 
-def _check_sizes(channels: object, blocks: object, kernel_size: object) -> tuple[int, int, int]:
+def _check_sizes(channels: object, blocks: object, kernel_size: object,
+                 max_kernel_size: int = MAX_KERNEL_SIZE) -> tuple[int, int, int]:
     channels = check_int(channels, "channels", 1, MAX_CHANNELS)
     blocks = check_int(blocks, "blocks", 1, MAX_BLOCKS)
-    kernel_size = check_int(kernel_size, "kernel_size", 3, MAX_KERNEL_SIZE)
+    kernel_size = check_int(kernel_size, "kernel_size", 3, max_kernel_size)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd (zero padding k // 2 keeps the length), got {kernel_size}")
     return channels, blocks, kernel_size
