@@ -395,6 +395,23 @@ def guaranteed_scale(model: ResidualDenoiser) -> float:
         return min(block.exact_tau_bound() / float(block.tau) for block in model.blocks)
 
 
+def scale_by_construction(model: ResidualDenoiser) -> float:
+    """min_k 1 / sigmoid(theta_k): up to this residual scale s every block's step s tau_k stays below 2 / (L B(K_k)),
+    hence below its exact bound, for every input (chapters 07, 09).
+
+    A lower bound of :func:`guaranteed_scale` that needs no eigenvalue solver. For an image network it holds for every
+    image size of at least 2k x 2k, because B(K) does not depend on the size there
+    (:class:`pdelib.nets.image_denoisers.StableDiffusionBlock2D`); :func:`guaranteed_scale` is exact but only for the
+    network's own size, and slow for large images (Lanczos iterations on M N unknowns). Only for symmetric networks.
+    """
+    model = _check_denoiser(model)
+    if not model.symmetric:
+        raise ValueError("model must be a symmetric diffusion ResNet (diffusion_resnet, diffusion_resnet_2d): "
+                         "a standard ResNet has no bound")
+    with torch.no_grad():
+        return min(1.0 / torch.sigmoid(block.step_logit).item() for block in model.blocks)
+
+
 def learned_fluxes(model: ResidualDenoiser) -> list[SectorFlux]:
     """The trained activations Phi_k of a symmetric network, one :class:`SectorFlux` per block (chapters 07, 09).
 

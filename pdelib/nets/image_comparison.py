@@ -124,7 +124,7 @@ def format_stability(rows: list[StabilityRow]) -> str:
     lines = [f"{'σ':>4}  {'blocks':>6}  {'s':>3}  {'network':<{width}}  growth/block  ‖u_K‖/‖u_0‖  PSNR (dB)"]
     for row in rows:
         blocks = f"{row.repeat} ×" if row.repeat > 1 else "1 ×"
-        lines.append(f"{row.noise:4.1f}  {blocks:>6}  {row.scale:3g}  {row.network:<{width}}  {row.growth:12.3f}  "
+        lines.append(f"{row.noise:4.1f}  {blocks:>6}  {row.scale:3g}  {row.network:<{width}}  {row.growth:12.4f}  "
                      f"{row.ratio:11.3g}  {row.psnr:9.1f}")
     return "\n".join(lines)
 

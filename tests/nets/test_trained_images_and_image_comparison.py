@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from pdelib.baselines import Denoised, format_table
-from pdelib.nets.denoisers import guaranteed_scale, run_blocks
+from pdelib.nets.denoisers import guaranteed_scale, run_blocks, scale_by_construction
 from pdelib.nets.image_comparison import (
     StabilityRow,
     denoising_table,
@@ -86,11 +86,13 @@ def test_outside_the_training_the_symmetric_net_never_grows_up_to_its_guaranteed
     assert largest_growths(rows)["symmetric diffusion net"] <= 1 + 1e-12
     text = format_stability(rows)
     assert text.splitlines()[0].startswith("   σ  blocks") and "symmetric diffusion net" in text
-    symmetric = networks["symmetric diffusion net"].at_shape((24, 24))  # the exact bound of a small size is fast
-    scale = guaranteed_scale(symmetric)
-    images = 3 * np.random.default_rng(1).standard_normal((2, 24, 24))
-    norms, _ = run_blocks(symmetric, images, repeat_blocks=2, residual_scale=scale)
-    assert scale > 1 and np.all(norms[1:] <= norms[:-1] * (1 + 1e-12))
+    symmetric = networks["symmetric diffusion net"]
+    floor = scale_by_construction(symmetric)  # for every image size
+    assert 1 < floor <= guaranteed_scale(symmetric.at_shape((24, 24))) * (1 + 1e-12)
+    for shape, scale in (((24, 24), guaranteed_scale(symmetric.at_shape((24, 24)))), ((50, 70), floor)):
+        images = 3 * np.random.default_rng(1).standard_normal((2, *shape))
+        norms, _ = run_blocks(symmetric.at_shape(shape), images, repeat_blocks=2, residual_scale=scale)
+        assert np.all(norms[1:] <= norms[:-1] * (1 + 1e-12))
 
 
 def test_bad_input(data, shipped, tmp_path):
