@@ -1,8 +1,9 @@
-"""A small, deterministic training loop for the denoisers of chapter 07: Adam on the mean squared error.
+"""A small, deterministic training loop for the denoisers of chapters 07 and 09: Adam on the mean squared error.
 
     minimise  L(theta) = mean over signals and points of (model_theta(f)_i - u_i)^2
 
-over mini-batches of (noisy f, clean u) pairs from :func:`pdelib.denoising.make_denoising_data`.
+over mini-batches of (noisy f, clean u) pairs from :func:`pdelib.denoising.make_denoising_data` (signals) or
+:func:`pdelib.images.patch_data` (image patches).
 Plain torch, no framework: the mini-batches are shuffled by a local ``torch.Generator`` seeded by
 ``seed`` (the global random stream is not used), so the same model, data and seed give the same losses.
 Runs on the CPU or a GPU (``device``).

@@ -31,6 +31,8 @@ from pdelib.nets.training import evaluate, train
 from pdelib.operators2d import Gradient2D
 from pdelib.schemes.explicit2d import ExplicitScheme2D
 
+from .random_blocks import random_activation, randomise
+
 F64 = torch.float64
 
 
@@ -85,17 +87,11 @@ def test_the_gradient_bound_is_gershgorins_eight_and_below_it_the_exact_step():
 # -- tau below its bound by construction ----------------------------------------------------------------------
 
 
-def randomised_block(seed, channels, kernel_size, shape, scale, step_logit, in_channels=1):
+def randomised_block(seed, channels, kernel_size, shape, scale, step_logit):
     generator = torch.Generator().manual_seed(seed)
-    activation = SectorActivation(float(torch.rand((), generator=generator, dtype=F64)) * 5 + 0.1, seed=seed)
     with torch.random.fork_rng(devices=[]):
-        block = StableDiffusionBlock2D(channels, kernel_size, activation, shape, in_channels)
-    with torch.no_grad():
-        block.conv.weight.copy_(scale * torch.randn(block.conv.weight.shape, generator=generator, dtype=F64))
-        activation.weights.copy_(3 * torch.randn(activation.basis_size, generator=generator, dtype=F64))
-        activation.bias.fill_(3 * torch.randn((), generator=generator, dtype=F64).item())
-        block.step_logit.fill_(step_logit)
-    return block
+        block = StableDiffusionBlock2D(channels, kernel_size, random_activation(seed, generator), shape)
+    return randomise(block, generator, scale, step_logit)
 
 
 @settings(max_examples=12, deadline=None)
