@@ -19,6 +19,8 @@ returns the trained activations as fluxes to plot next to the classical diffusiv
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
@@ -190,6 +192,15 @@ def _check_seed(seed: object) -> int:
     return check_int(seed, "seed", 0, 2**63 - 1)
 
 
+def seeded(seed: object, build: Callable[[], ResidualDenoiser]) -> ResidualDenoiser:
+    """``build()`` with torch's generator seeded by ``seed`` (an int >= 0): reproducible initial weights, and the
+    caller's random stream is left as it was."""
+    seed = _check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
 def standard_resnet(
     channels: int = 16, blocks: int = 4, kernel_size: int = 3, seed: int = 0, dtype: torch.dtype = torch.float32
 ) -> Denoiser:
@@ -213,12 +224,9 @@ def standard_resnet(
         2 (C^2 k + C) parameters per block, plus 2 C k + C + 1 for E and R.
     """
     channels, blocks, kernel_size = _check_sizes(channels, blocks, kernel_size)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_check_seed(seed))
-        return Denoiser(
-            [StandardResidualBlock(channels, kernel_size, dtype=dtype) for _ in range(blocks)],
-            channels, kernel_size, dtype,
-        )
+    return seeded(seed, lambda: Denoiser(
+        [StandardResidualBlock(channels, kernel_size, dtype=dtype) for _ in range(blocks)], channels, kernel_size, dtype,
+    ))
 
 
 def diffusion_resnet(
@@ -262,16 +270,11 @@ def diffusion_resnet(
     """
     channels, blocks, kernel_size = _check_sizes(channels, blocks, kernel_size)
     size = check_int(size, "size", kernel_size)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_check_seed(seed))
-        diffusion_blocks = [
-            StableDiffusionBlock(
-                channels, kernel_size, SectorActivation(1.0, basis_size, extent, dtype=dtype), size,
-                in_channels=channels, dtype=dtype,
-            )
-            for _ in range(blocks)
-        ]
-        return Denoiser(diffusion_blocks, channels, kernel_size, dtype)
+    return seeded(seed, lambda: Denoiser([
+        StableDiffusionBlock(channels, kernel_size, SectorActivation(1.0, basis_size, extent, dtype=dtype), size,
+                             in_channels=channels, dtype=dtype)
+        for _ in range(blocks)
+    ], channels, kernel_size, dtype))
 
 
 def _scaled_block(block: nn.Module, h: torch.Tensor, residual_scale: float) -> torch.Tensor:

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .._checks import MAX_CHANNELS, check_int, check_shape
-from .denoisers import ResidualDenoiser, _check_seed, _check_sizes
+from .denoisers import ResidualDenoiser, _check_sizes, seeded
 from .resnet import _check_dtype
 from .resnet2d import MAX_KERNEL_SIZE, DiffusionBlock2D, fold, pad, padding_indices
 from .sector_activation import SectorActivation
@@ -226,9 +226,8 @@ def standard_resnet_2d(
         2 C' k^2 + C' + 1 parameters per block.
     """
     channels, blocks, kernel_size = _check_sizes(channels, blocks, kernel_size, MAX_KERNEL_SIZE)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_check_seed(seed))
-        return ImageDenoiser([StandardResidualBlock2D(channels, kernel_size, dtype=dtype) for _ in range(blocks)])
+    return seeded(seed, lambda: ImageDenoiser([StandardResidualBlock2D(channels, kernel_size, dtype=dtype)
+                                               for _ in range(blocks)]))
 
 
 def diffusion_resnet_2d(
@@ -273,10 +272,8 @@ def diffusion_resnet_2d(
     """
     channels, blocks, kernel_size = _check_sizes(channels, blocks, kernel_size, MAX_KERNEL_SIZE)
     shape = check_shape(shape)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_check_seed(seed))
-        return ImageDenoiser([
-            StableDiffusionBlock2D(channels, kernel_size, SectorActivation(1.0, basis_size, extent, dtype=dtype), shape,
-                                   dtype=dtype)
-            for _ in range(blocks)
-        ])
+    return seeded(seed, lambda: ImageDenoiser([
+        StableDiffusionBlock2D(channels, kernel_size, SectorActivation(1.0, basis_size, extent, dtype=dtype), shape,
+                               dtype=dtype)
+        for _ in range(blocks)
+    ]))
