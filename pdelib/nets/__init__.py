@@ -10,7 +10,10 @@
   <-> the fluxes of :mod:`pdelib.diffusivities` and :mod:`pdelib.activations`
 * :mod:`pdelib.nets.resnet2d` -- the same block with Conv2d on images (09) <-> :mod:`pdelib.schemes.explicit2d`
 * :mod:`pdelib.nets.denoisers` and :mod:`pdelib.nets.training` -- standard and symmetric denoising ResNets,
-  their training (07)
+  their training (07); :mod:`pdelib.nets.stable_step` -- tau below its bound by construction (07, 09)
+* :mod:`pdelib.nets.image_denoisers` -- the same pair on photographs, trained on patches (09);
+  :mod:`pdelib.nets.trained` and :mod:`pdelib.nets.trained_images` -- the shipped weights (07, 09);
+  :mod:`pdelib.nets.image_comparison` -- against the classical denoisers, and outside the training (09)
 
 This is the only part of :mod:`pdelib` that imports torch; nothing outside it does.
 """

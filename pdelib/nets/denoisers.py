@@ -19,7 +19,7 @@ returns the trained activations as fluxes to plot next to the classical diffusiv
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -28,9 +28,10 @@ from torch import nn
 from .._checks import MAX_BLOCKS, MAX_CHANNELS, check_int, check_positive
 from .resnet import DiffusionBlock, StandardResidualBlock, parameter_count
 from .sector_activation import SectorActivation, SectorFlux
+from .stable_step import StableStep, check_stable_arguments
 
 
-class StableDiffusionBlock(DiffusionBlock):
+class StableDiffusionBlock(StableStep, DiffusionBlock):
     """The symmetric block h -> h - tau P^T K^T Phi(K P h) with tau below the stability bound for any weights.
 
     The time step is not a fixed number but a function of the parameters,
@@ -83,25 +84,10 @@ class StableDiffusionBlock(DiffusionBlock):
         step_fraction: float = 0.5,
         dtype: torch.dtype = torch.float64,
     ) -> None:
-        if not isinstance(activation, nn.Module) or not hasattr(activation, "sector_bound"):
-            raise TypeError(
-                "activation must be a torch module with a sector_bound L (0 <= Phi(s)/s <= L), "
-                f"such as SectorActivation(), got {activation!r}"
-            )
-        step_fraction = check_positive(step_fraction, "step_fraction")
-        if step_fraction >= 1.0:
-            raise ValueError(f"step_fraction must lie in (0, 1) (a fraction of the stable step), got {step_fraction}")
+        step_fraction = check_stable_arguments(activation, step_fraction)
         super().__init__(channels, kernel_size, 1.0, activation, size, boundary, in_channels, dtype)
-        del self.tau  # the fixed buffer of DiffusionBlock; here tau is the property below
-        self.sector_bound = check_positive(activation.sector_bound, "activation.sector_bound")
-        self.step_logit = nn.Parameter(torch.tensor(math.log(step_fraction / (1.0 - step_fraction)), dtype=dtype))
+        self._init_step(activation, step_fraction, dtype)
         self.padding_multiplicity = int(torch.bincount(self.padding_indices).max())
-        self._inference_tau: tuple[tuple, torch.Tensor] | None = None
-
-    @property
-    def tau(self) -> torch.Tensor:
-        """tau = sigmoid(theta) 2 / (L B(K)), a 0-d tensor that depends on the parameters (differentiable)."""
-        return torch.sigmoid(self.step_logit) * 2.0 / (self.sector_bound * self.operator_norm_bound())
 
     def operator_norm_bound(self) -> torch.Tensor:
         """B(K) = m max_j sigma_max(K_hat(2 pi j / M))^2 >= ||K P||_2^2, differentiable in K (a 0-d tensor)."""
@@ -110,30 +96,54 @@ class StableDiffusionBlock(DiffusionBlock):
         largest = torch.linalg.svdvals(symbol)[:, 0].max()
         return self.padding_multiplicity * largest**2
 
-    def exact_tau_bound(self) -> float:
-        """The exact stable step 2 / (L ||K P||_2^2) from the dense matrix (slow for large C N): tau never exceeds it."""
-        return self.stability_bound(self.sector_bound)
 
-    def use_stability_bound(self, sector_bound: float) -> float:
-        """Not available: tau is set by construction from the weights (train ``step_logit`` instead)."""
-        raise TypeError("a StableDiffusionBlock computes tau from its weights; it cannot be set")
+class ResidualDenoiser(nn.Module):
+    """x -> decode(x, B_K(... B_1(encode(x)))): the frame of the denoisers of chapters 07 and 09.
 
-    def _step(self) -> torch.Tensor:
-        """tau; without autograd (inference) it is computed once per parameter state and reused."""
-        if torch.is_grad_enabled():
-            return self.tau
-        weight, logit = self.conv.weight, self.step_logit
-        state = (weight._version, weight.data_ptr(), logit._version, logit.data_ptr())
-        if self._inference_tau is None or self._inference_tau[0] != state:
-            self._inference_tau = (state, self.tau)
-        return self._inference_tau[1]
+    Subclasses set ``blocks`` (an ``nn.ModuleList`` built with :meth:`_checked_blocks`), :attr:`signal_ndim`
+    and the maps :meth:`encode` (x -> h^0) and :meth:`decode` ((x, h^K) -> the estimate), so that
+    :func:`run_blocks`, :func:`guaranteed_scale` and :func:`learned_fluxes` serve both chapters.
+    """
 
-    def forward(self, h: torch.Tensor, residual_scale: float = 1.0) -> torch.Tensor:
-        """h - s tau P^T K^T Phi(K P h) with s = ``residual_scale`` (1: the trained block, stable for s <= 1)."""
-        return h - residual_scale * self._step() * self.divergence(self.activation(self.derivative(h)))
+    #: Dimensions of one signal: 1 for signals (N,), 2 for images (M, N).
+    signal_ndim = 1
+
+    @staticmethod
+    def _checked_blocks(blocks: list[nn.Module], kinds: tuple[type, ...]) -> nn.ModuleList:
+        if not blocks:
+            raise ValueError("blocks must hold at least one residual block, got none")
+        for index, block in enumerate(blocks):
+            if not isinstance(block, kinds):
+                names = " or ".join(f"{kind.__name__}s" for kind in kinds)
+                raise TypeError(f"blocks must hold {names}, got {type(block).__name__} at index {index}")
+        return nn.ModuleList(blocks)
+
+    @property
+    def symmetric(self) -> bool:
+        """True for diffusion blocks (stable by construction), False for standard blocks."""
+        return isinstance(self.blocks[0], StableStep)
+
+    def extra_repr(self) -> str:
+        kind = "symmetric diffusion" if self.symmetric else "standard"
+        return f"{kind} ResNet: depth={len(self.blocks)}, parameters={parameter_count(self)}"
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """h^0 from the input x of shape (batch, 1, *signal shape)."""
+        raise NotImplementedError
+
+    def decode(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """The estimate, shaped like x, from the input x and the last hidden state h^K."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The denoised signals, shaped like x."""
+        h = self.encode(x)
+        for block in self.blocks:
+            h = block(h)
+        return self.decode(x, h)
 
 
-class Denoiser(nn.Module):
+class Denoiser(ResidualDenoiser):
     """x -> x + R(B_K(... B_1(E x))) for signals x of shape (batch, 1, N) (chapter 07).
 
     Parameters
@@ -150,32 +160,17 @@ class Denoiser(nn.Module):
 
     def __init__(self, blocks: list[nn.Module], channels: int, kernel_size: int, dtype: torch.dtype) -> None:
         super().__init__()
-        if not blocks:
-            raise ValueError("blocks must hold at least one residual block, got none")
-        for index, block in enumerate(blocks):
-            if not isinstance(block, (StandardResidualBlock, StableDiffusionBlock)):
-                raise TypeError(
-                    f"blocks must hold StandardResidualBlocks or StableDiffusionBlocks, got {type(block).__name__} "
-                    f"at index {index}"
-                )
+        blocks = self._checked_blocks(blocks, (StandardResidualBlock, StableDiffusionBlock))
         self.lift = nn.Conv1d(1, channels, kernel_size, padding=kernel_size // 2, dtype=dtype)
-        self.blocks = nn.ModuleList(blocks)
+        self.blocks = blocks
         self.readout = nn.Conv1d(channels, 1, kernel_size, padding=kernel_size // 2, dtype=dtype)
 
-    @property
-    def symmetric(self) -> bool:
-        """True for diffusion blocks (stable by construction), False for standard blocks."""
-        return isinstance(self.blocks[0], StableDiffusionBlock)
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """h^0 = E x."""
+        return self.lift(x)
 
-    def extra_repr(self) -> str:
-        kind = "symmetric diffusion" if self.symmetric else "standard"
-        return f"{kind} ResNet: depth={len(self.blocks)}, parameters={parameter_count(self)}"
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The denoised signals, shape (batch, 1, N) like x."""
-        h = self.lift(x)
-        for block in self.blocks:
-            h = block(h)
+    def decode(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """x + R h^K."""
         return x + self.readout(h)
 
 
@@ -183,10 +178,11 @@ class Denoiser(nn.Module):
 MAX_KERNEL_SIZE = 65
 
 
-def _check_sizes(channels: object, blocks: object, kernel_size: object) -> tuple[int, int, int]:
+def _check_sizes(channels: object, blocks: object, kernel_size: object,
+                 max_kernel_size: int = MAX_KERNEL_SIZE) -> tuple[int, int, int]:
     channels = check_int(channels, "channels", 1, MAX_CHANNELS)
     blocks = check_int(blocks, "blocks", 1, MAX_BLOCKS)
-    kernel_size = check_int(kernel_size, "kernel_size", 3, MAX_KERNEL_SIZE)
+    kernel_size = check_int(kernel_size, "kernel_size", 3, max_kernel_size)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd (zero padding k // 2 keeps the length), got {kernel_size}")
     return channels, blocks, kernel_size
@@ -194,6 +190,15 @@ def _check_sizes(channels: object, blocks: object, kernel_size: object) -> tuple
 
 def _check_seed(seed: object) -> int:
     return check_int(seed, "seed", 0, 2**63 - 1)
+
+
+def seeded(seed: object, build: Callable[[], ResidualDenoiser]) -> ResidualDenoiser:
+    """``build()`` with torch's generator seeded by ``seed`` (an int >= 0): reproducible initial weights, and the
+    caller's random stream is left as it was."""
+    seed = _check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
 
 
 def standard_resnet(
@@ -219,12 +224,9 @@ def standard_resnet(
         2 (C^2 k + C) parameters per block, plus 2 C k + C + 1 for E and R.
     """
     channels, blocks, kernel_size = _check_sizes(channels, blocks, kernel_size)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_check_seed(seed))
-        return Denoiser(
-            [StandardResidualBlock(channels, kernel_size, dtype=dtype) for _ in range(blocks)],
-            channels, kernel_size, dtype,
-        )
+    return seeded(seed, lambda: Denoiser(
+        [StandardResidualBlock(channels, kernel_size, dtype=dtype) for _ in range(blocks)], channels, kernel_size, dtype,
+    ))
 
 
 def diffusion_resnet(
@@ -268,56 +270,58 @@ def diffusion_resnet(
     """
     channels, blocks, kernel_size = _check_sizes(channels, blocks, kernel_size)
     size = check_int(size, "size", kernel_size)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_check_seed(seed))
-        diffusion_blocks = [
-            StableDiffusionBlock(
-                channels, kernel_size, SectorActivation(1.0, basis_size, extent, dtype=dtype), size,
-                in_channels=channels, dtype=dtype,
-            )
-            for _ in range(blocks)
-        ]
-        return Denoiser(diffusion_blocks, channels, kernel_size, dtype)
+    return seeded(seed, lambda: Denoiser([
+        StableDiffusionBlock(channels, kernel_size, SectorActivation(1.0, basis_size, extent, dtype=dtype), size,
+                             in_channels=channels, dtype=dtype)
+        for _ in range(blocks)
+    ], channels, kernel_size, dtype))
 
 
 def _scaled_block(block: nn.Module, h: torch.Tensor, residual_scale: float) -> torch.Tensor:
     """The block with its residual branch scaled by s: h - s tau P^T K^T Phi(K P h), or ReLU(h + s F(h))."""
-    if isinstance(block, StableDiffusionBlock):
-        return block(h, residual_scale)
-    branch = block.conv2(block.activation(block.conv1(h)))
-    return block.activation(h + residual_scale * branch)
+    if isinstance(block, StandardResidualBlock):  # the textbook block of chapter 02 takes no scale
+        branch = block.conv2(block.activation(block.conv1(h)))
+        return block.activation(h + residual_scale * branch)
+    return block(h, residual_scale)
 
 
-def _check_denoiser(model: object) -> Denoiser:
-    if not isinstance(model, Denoiser):
-        raise TypeError(f"model must be a Denoiser from standard_resnet or diffusion_resnet, got {type(model).__name__}")
+def _check_denoiser(model: object) -> ResidualDenoiser:
+    if not isinstance(model, ResidualDenoiser):
+        raise TypeError(
+            "model must be a Denoiser from standard_resnet or diffusion_resnet (or an ImageDenoiser from "
+            f"pdelib.nets.image_denoisers), got {type(model).__name__}"
+        )
     return model
 
 
-def _as_batch(x: object, model: Denoiser) -> torch.Tensor:
-    """Signals of shape (N,) or (batch, N) as a tensor (batch, 1, N) of the model's dtype and device."""
-    if not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf" or x.ndim not in (1, 2) or x.size == 0:
-        raise TypeError(f"x must be a numpy array of real numbers of shape (N,) or (signals, N), got {x!r:.80}")
-    weight = model.lift.weight
-    return torch.as_tensor(np.atleast_2d(x), dtype=weight.dtype, device=weight.device)[:, None, :]
+def _as_batch(x: object, model: ResidualDenoiser) -> torch.Tensor:
+    """Signals (N,) or (signals, N) -- images (M, N) or (images, M, N) -- as a tensor (batch, 1, ...) of the
+    model's dtype and device."""
+    d = model.signal_ndim
+    shapes = "(N,) or (signals, N)" if d == 1 else "(M, N) or (images, M, N)"
+    if not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf" or x.ndim not in (d, d + 1) or x.size == 0:
+        raise TypeError(f"x must be a numpy array of real numbers of shape {shapes}, got {x!r:.80}")
+    weight = next(model.parameters())
+    return torch.as_tensor(x.reshape((-1, *x.shape[-d:])), dtype=weight.dtype, device=weight.device)[:, None]
 
 
 def run_blocks(
-    model: Denoiser, x: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0
+    model: ResidualDenoiser, x: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run a trained network outside its training; return the hidden-state norms and the outputs (chapter 07).
+    """Run a trained network outside its training; return the hidden-state norms and the outputs (chapters 07, 09).
 
-    h^0 = E x, h^{k+1} = block_k(h^k) with the stack of blocks run ``repeat_blocks`` times and every residual
-    branch scaled by s = ``residual_scale``: h - s tau K^T Phi(K h) (a larger step than trained) for the
-    symmetric blocks, ReLU(h + s F(h)) for the standard ones. For a symmetric network the theorem gives
+    h^0 = encode(x) (E x in chapter 07, the image x itself in chapter 09), h^{k+1} = block_k(h^k) with the stack
+    of blocks run ``repeat_blocks`` times and every residual branch scaled by s = ``residual_scale``:
+    h - s tau K^T Phi(K h) (a larger step than trained) for the symmetric blocks, ReLU(h + s F(h)) for the
+    standard ones of chapter 07, h + s F(h) for those of chapter 09. For a symmetric network the theorem gives
     ||h^{k+1}|| <= ||h^k|| for every input while s tau stays within the bound (s <= 1 always does); a
     standard network has no such guarantee.
 
     Parameters
     ----------
-    model : Denoiser
-    x : array of shape (N,) or (signals, N)
-        Input signals (e.g. larger amplitude or other noise than in training).
+    model : Denoiser or ImageDenoiser
+    x : array of shape (N,) or (signals, N); for an ImageDenoiser (M, N) or (images, M, N)
+        Input signals or images (e.g. larger amplitude or other noise than in training).
     repeat_blocks : int, default 1
         Run the trained stack of blocks this many times in a row (more blocks than trained).
     residual_scale : float, default 1.0
@@ -328,7 +332,7 @@ def run_blocks(
     norms : array of shape (repeat_blocks * blocks + 1, signals)
         Row k holds ||h^k|| of each signal; overflow shows as inf or nan.
     outputs : float64 array shaped like x
-        x + R(h^K), the denoised signals of this configuration.
+        decode(x, h^K) (x + R h^K in chapter 07, h^K in chapter 09), the denoised signals of this configuration.
     """
     model = _check_denoiser(model)
     repeat_blocks = check_int(repeat_blocks, "repeat_blocks", 1, MAX_BLOCKS // len(model.blocks),
@@ -336,25 +340,26 @@ def run_blocks(
     residual_scale = check_positive(residual_scale, "residual_scale", 1e6)
     with torch.no_grad():
         batch = _as_batch(x, model)
-        h = model.lift(batch)
+        h = model.encode(batch)
         norms = [h.flatten(1).norm(dim=1)]
         for _ in range(repeat_blocks):
             for block in model.blocks:
                 h = _scaled_block(block, h, residual_scale)
                 norms.append(h.flatten(1).norm(dim=1))
-        outputs = (batch + model.readout(h))[:, 0, :].double().cpu().numpy()
+        outputs = model.decode(batch, h)[:, 0].double().cpu().numpy()
     return torch.stack(norms).double().cpu().numpy(), outputs.reshape(np.shape(x))
 
 
 def norm_trajectory(
-    model: Denoiser, x: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0
+    model: ResidualDenoiser, x: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0
 ) -> np.ndarray:
     """||h^k||_2 after each block, shape (repeat_blocks * blocks + 1, signals): see :func:`run_blocks`."""
     return run_blocks(model, x, repeat_blocks, residual_scale)[0]
 
 
-def denoise(model: Denoiser, noisy: np.ndarray, repeat_blocks: int = 1, residual_scale: float = 1.0) -> np.ndarray:
-    """The model's estimate x + R(h^K) of the clean signals, float64, shaped like ``noisy`` ((N,) or (signals, N)).
+def denoise(model: ResidualDenoiser, noisy: np.ndarray, repeat_blocks: int = 1,
+            residual_scale: float = 1.0) -> np.ndarray:
+    """The model's estimate of the clean signals (or images), float64, shaped like ``noisy``.
 
     ``repeat_blocks`` and ``residual_scale`` run the blocks outside training (:func:`run_blocks`); the
     defaults are the trained network.
@@ -376,23 +381,42 @@ def largest_growth(norms: np.ndarray) -> float:
     return float(np.max(np.where(np.isfinite(ratios), ratios, np.inf)))
 
 
-def guaranteed_scale(model: Denoiser) -> float:
-    """The largest residual scale s for which the theorem still guarantees ||h^{k+1}|| <= ||h^k|| (chapter 07).
+def guaranteed_scale(model: ResidualDenoiser) -> float:
+    """The largest residual scale s for which the theorem still guarantees ||h^{k+1}|| <= ||h^k|| (chapters 07, 09).
 
     Block k is Euclidean stable while s tau_k <= 2 / (L ||K_k P||^2), its exact bound, so the network is
     covered for s <= min_k (2 / (L ||K_k P||^2)) / tau_k. This is at least 1 / sigmoid(theta_k) > 1 for every
     block (tau_k is that fraction of a bound above ||K_k P||^2), and often larger. Beyond it the norm may still
-    decrease on given inputs -- observed, not guaranteed. Only for symmetric networks.
+    decrease on given inputs -- observed, not guaranteed. Only for symmetric networks. An image network's bound
+    is that of its image size (``model.at_shape(...)`` for another size).
     """
     model = _check_denoiser(model)
     if not model.symmetric:
-        raise ValueError("model must be a symmetric diffusion ResNet (diffusion_resnet): a standard ResNet has no bound")
+        raise ValueError("model must be a symmetric diffusion ResNet (diffusion_resnet, diffusion_resnet_2d): "
+                         "a standard ResNet has no bound")
     with torch.no_grad():
         return min(block.exact_tau_bound() / float(block.tau) for block in model.blocks)
 
 
-def learned_fluxes(model: Denoiser) -> list[SectorFlux]:
-    """The trained activations Phi_k of a symmetric network, one :class:`SectorFlux` per block (chapter 07).
+def scale_by_construction(model: ResidualDenoiser) -> float:
+    """min_k 1 / sigmoid(theta_k): up to this residual scale s every block's step s tau_k stays below 2 / (L B(K_k)),
+    hence below its exact bound, for every input (chapters 07, 09).
+
+    A lower bound of :func:`guaranteed_scale` that needs no eigenvalue solver. For an image network it holds for every
+    image size of at least 2k x 2k, because B(K) does not depend on the size there
+    (:class:`pdelib.nets.image_denoisers.StableDiffusionBlock2D`); :func:`guaranteed_scale` is exact but only for the
+    network's own size, and slow for large images (Lanczos iterations on M N unknowns). Only for symmetric networks.
+    """
+    model = _check_denoiser(model)
+    if not model.symmetric:
+        raise ValueError("model must be a symmetric diffusion ResNet (diffusion_resnet, diffusion_resnet_2d): "
+                         "a standard ResNet has no bound")
+    with torch.no_grad():
+        return min(1.0 / torch.sigmoid(block.step_logit).item() for block in model.blocks)
+
+
+def learned_fluxes(model: ResidualDenoiser) -> list[SectorFlux]:
+    """The trained activations Phi_k of a symmetric network, one :class:`SectorFlux` per block (chapters 07, 09).
 
     Each is a frozen :class:`pdelib.fluxes.Flux`: ``flux.flux(s)`` samples Phi_k(s) for plotting next to
     the classical diffusivities, ``flux.monotone`` tells whether it is monotone (False: backward
@@ -400,5 +424,6 @@ def learned_fluxes(model: Denoiser) -> list[SectorFlux]:
     """
     model = _check_denoiser(model)
     if not model.symmetric:
-        raise ValueError("model must be a symmetric diffusion ResNet (diffusion_resnet): a standard ResNet uses ReLU")
+        raise ValueError("model must be a symmetric diffusion ResNet (diffusion_resnet, diffusion_resnet_2d): "
+                         "a standard ResNet uses ReLU")
     return [block.activation.to_flux() for block in model.blocks]

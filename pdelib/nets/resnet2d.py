@@ -33,6 +33,25 @@ def _mirror(indices: np.ndarray, size: int) -> np.ndarray:
     return np.where(indices >= size, 2 * size - 1 - indices, indices)
 
 
+def padding_indices(shape: tuple[int, int], kernel_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row and column indices of P: u[:, :, rows][:, :, :, columns] is u padded by k - 1 mirrored rows and columns,
+    the first (k - 1) // 2 before."""
+    before = (kernel_size - 1) // 2
+    return tuple(torch.as_tensor(_mirror(np.arange(-before, size + kernel_size - 1 - before), size), dtype=torch.long)
+                 for size in shape)
+
+
+def pad(u: torch.Tensor, rows: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
+    """P u for images u of shape (batch, channels, M, N) and the indices of :func:`padding_indices`."""
+    return u[:, :, rows][:, :, :, columns]
+
+
+def fold(padded: torch.Tensor, rows: torch.Tensor, columns: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """P^T v: each padded value added back onto the pixel it copies, shape (batch, channels, *shape)."""
+    folded = padded.new_zeros((*padded.shape[:3], shape[1])).index_add(3, columns, padded)
+    return folded.new_zeros((*folded.shape[:2], *shape)).index_add(2, rows, folded)
+
+
 class IsotropicFlux(nn.Module):
     """Phi(p) = g(|p|^2) p, |p|^2 summed over the channels: the isotropic flux of a diffusivity (chapter 09).
 
@@ -43,6 +62,11 @@ class IsotropicFlux(nn.Module):
     def __init__(self, diffusivity: Diffusivity) -> None:
         super().__init__()
         self.diffusivity = check_diffusivity(diffusivity)
+
+    @property
+    def sector_bound(self) -> float:
+        """L = sup g: Phi(p) = G p with G = g(|p|^2) I in [0, L], the sector of the stability theorem."""
+        return self.diffusivity.bound
 
     def forward(self, p: torch.Tensor) -> torch.Tensor:
         """g(sum_c p_c^2) p for p of shape (batch, channels, M, N)."""
@@ -108,10 +132,8 @@ class DiffusionBlock2D(nn.Module):
         self.conv_transpose.weight = self.conv.weight  # one Parameter: K^T uses the weights of K
         self.activation = activation
         self.register_buffer("tau", torch.tensor(tau, dtype=dtype))
-        before = (k - 1) // 2
-        for name, size in (("row_indices", self.shape[0]), ("column_indices", self.shape[1])):
-            indices = _mirror(np.arange(-before, size + k - 1 - before), size)
-            self.register_buffer(name, torch.as_tensor(indices, dtype=torch.long), persistent=False)
+        for name, indices in zip(("row_indices", "column_indices"), padding_indices(self.shape, k)):
+            self.register_buffer(name, indices, persistent=False)
 
     @classmethod
     def from_scheme(cls, diffusivity: Diffusivity, gradient: Gradient2D, tau: float,
@@ -145,14 +167,12 @@ class DiffusionBlock2D(nn.Module):
     def derivative(self, u: torch.Tensor) -> torch.Tensor:
         """K P u, shape (batch, channels, M, N), for images u of shape (batch, in_channels, M, N)."""
         self._check(u, "u", self.in_channels)
-        return self.conv(u[:, :, self.row_indices][:, :, :, self.column_indices])
+        return self.conv(pad(u, self.row_indices, self.column_indices))
 
     def divergence(self, v: torch.Tensor) -> torch.Tensor:
         """P^T K^T v, shape (batch, in_channels, M, N): the adjoint, <K P u, v> = <u, P^T K^T v>."""
         self._check(v, "v", self.channels)
-        padded = self.conv_transpose(v)
-        columns = padded.new_zeros((*padded.shape[:3], self.shape[1])).index_add(3, self.column_indices, padded)
-        return columns.new_zeros((*columns.shape[:2], *self.shape)).index_add(2, self.row_indices, columns)
+        return fold(self.conv_transpose(v), self.row_indices, self.column_indices, self.shape)
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         """u - tau P^T K^T Phi(K P u) for a batch of images u of shape (batch, in_channels, M, N)."""
@@ -161,9 +181,10 @@ class DiffusionBlock2D(nn.Module):
     def operator_norm_squared(self) -> float:
         """Exact ||K P||_2^2 = lambda_max((K P)^T K P), in float64.
 
-        Lanczos iteration (ARPACK's ``eigsh`` from a fixed pseudo-random start, to machine precision) on
-        u -> P^T K^T K P u, applied with the block's own convolutions in float64 (as in 1D,
-        :meth:`pdelib.nets.resnet.DiffusionBlock.operator_norm_squared`)."""
+        Lanczos iteration (ARPACK's ``eigsh`` from a fixed pseudo-random start, to machine precision, with up to 64
+        Lanczos vectors: the top of the spectrum of a large image is crowded) on u -> P^T K^T K P u, applied with the
+        block's own convolutions in float64 (as in 1D, :meth:`pdelib.nets.resnet.DiffusionBlock.operator_norm_squared`).
+        A 256 x 256 image takes several hundred products, seconds per block."""
         from scipy.sparse.linalg import LinearOperator, eigsh
 
         unknowns = self.in_channels * self.shape[0] * self.shape[1]
@@ -180,7 +201,8 @@ class DiffusionBlock2D(nn.Module):
             return 0.0
         start = np.random.default_rng(0).standard_normal(unknowns)
         operator = LinearOperator((unknowns, unknowns), matvec=gram, dtype=np.float64)
-        return float(eigsh(operator, k=1, which="LA", v0=start, tol=0.0, return_eigenvectors=False)[0])
+        return float(eigsh(operator, k=1, which="LA", v0=start, tol=0.0, ncv=min(unknowns, 64),
+                           return_eigenvectors=False)[0])
 
     def stability_bound(self, sector_bound: float) -> float:
         """tau* = 2 / (L ||K P||^2) for activations with 0 <= Phi(s)/s <= L; infinite if K = 0."""

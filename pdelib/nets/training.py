@@ -1,8 +1,9 @@
-"""A small, deterministic training loop for the denoisers of chapter 07: Adam on the mean squared error.
+"""A small, deterministic training loop for the denoisers of chapters 07 and 09: Adam on the mean squared error.
 
     minimise  L(theta) = mean over signals and points of (model_theta(f)_i - u_i)^2
 
-over mini-batches of (noisy f, clean u) pairs from :func:`pdelib.denoising.make_denoising_data`.
+over mini-batches of (noisy f, clean u) pairs from :func:`pdelib.denoising.make_denoising_data` (signals) or
+:func:`pdelib.images.patch_data` (image patches).
 Plain torch, no framework: the mini-batches are shuffled by a local ``torch.Generator`` seeded by
 ``seed`` (the global random stream is not used), so the same model, data and seed give the same losses.
 Runs on the CPU or a GPU (``device``).
@@ -86,11 +87,12 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
 
 
 def as_tensors(split: DenoisingSplit, dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The (noisy, clean) arrays of a split as tensors of shape (signals, 1, N), the layout of the networks."""
+    """The (noisy, clean) arrays of a split as tensors of shape (signals, 1, N) -- images: (images, 1, M, N) --,
+    the layout of the networks."""
     if not isinstance(split, DenoisingSplit):
         raise TypeError(f"split must be a DenoisingSplit such as data.train, got {type(split).__name__}")
     return tuple(
-        torch.as_tensor(array, dtype=dtype, device=device)[:, None, :] for array in (split.noisy, split.clean)
+        torch.as_tensor(array, dtype=dtype, device=device)[:, None] for array in (split.noisy, split.clean)
     )
 
 
@@ -225,7 +227,7 @@ def evaluate(model: nn.Module, split: DenoisingSplit) -> dict[str, float]:
     noisy, _ = as_tensors(split, dtype, device)
     model.eval()
     with torch.no_grad():
-        estimate = model(noisy)[:, 0, :].double().cpu().numpy()
+        estimate = model(noisy)[:, 0].double().cpu().numpy()
     return {"mse": mse(estimate, split.clean), "psnr": psnr(estimate, split.clean)}
 
 

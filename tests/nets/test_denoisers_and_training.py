@@ -18,8 +18,16 @@ from pdelib.nets.denoisers import (
     standard_resnet,
 )
 from pdelib.nets.resnet import parameter_count
-from pdelib.nets.training import TrainingHistory, evaluate, noisy_baseline, resolve_device, train
 from pdelib.nets.sector_activation import SectorActivation
+from pdelib.nets.training import (
+    TrainingHistory,
+    evaluate,
+    noisy_baseline,
+    resolve_device,
+    train,
+)
+
+from .random_blocks import random_activation, randomise
 
 F64 = torch.float64
 
@@ -36,14 +44,8 @@ def randomised_block(seed: int, channels: int, in_channels: int, kernel_size: in
                      boundary: str, step_logit: float) -> StableDiffusionBlock:
     """A block whose weight, activation parameters and step logit are random (as training might leave them)."""
     generator = torch.Generator().manual_seed(seed)
-    activation = SectorActivation(sector_bound=float(torch.rand((), generator=generator, dtype=F64)) * 5 + 0.1, seed=seed)
-    block = StableDiffusionBlock(channels, kernel_size, activation, size, boundary, in_channels)
-    with torch.no_grad():
-        block.conv.weight.copy_(scale * torch.randn(block.conv.weight.shape, generator=generator, dtype=F64))
-        activation.weights.copy_(3 * torch.randn(activation.basis_size, generator=generator, dtype=F64))
-        activation.bias.fill_(3 * torch.randn((), generator=generator, dtype=F64).item())
-        block.step_logit.fill_(step_logit)
-    return block
+    block = StableDiffusionBlock(channels, kernel_size, random_activation(seed, generator), size, boundary, in_channels)
+    return randomise(block, generator, scale, step_logit)
 
 
 @settings(max_examples=60)
