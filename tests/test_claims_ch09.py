@@ -151,7 +151,30 @@ def test_readme_ch09_chapter_row_quotes_the_stored_outputs():
     row = next(line for line in readme().splitlines() if line.startswith("| [09 · Images"))
     printed = "\n".join("".join(output.get("text", "")) for cell in notebook("09")["cells"]
                         for output in cell.get("outputs", []))
-    quoted = {"7.999699", "0.250009", "498", "32", "80", "20.00", "25.63", "28.76", "29.11", "0.2725", "0.2290", "0.2500"}
+    quoted = {"7.999699", "0.250009", "498", "32", "80", "20.00", "25.63", "28.76", "29.11", "0.2725", "0.2290", "0.2500",
+              "1230", "26.2", "26.1", "0.77", "0.74", "27.4", "1.38"}
     assert quoted <= set(re.findall(r"\d+\.\d+|\d+", row))
     for value in quoted:
         assert re.search(rf"(?<![\d.]){re.escape(value)}(?![\d])", printed), value
+
+
+def test_ch09_s6_stability_sentences_match_the_stored_table(text):
+    """Section 6's "in every row" / "no block" read off the stability table the notebook prints (nbval keeps that
+    table equal to the computation)."""
+    import re
+
+    from tests.test_claims import notebook
+
+    printed = "\n".join("".join(output.get("text", "")) for cell in notebook("09")["cells"]
+                        for output in cell.get("outputs", []))
+    rows = re.findall(r"^\s*([\d.]+)\s+(\d+) ×\s+([\d.]+)\s+(standard 2D ResNet|symmetric diffusion net)\s+([\d.]+)\s",
+                      printed, flags=re.MULTILINE)
+    assert len(rows) >= 12
+    standard = [(float(s), float(g)) for _, _, s, net, g in rows if net.startswith("standard")]
+    symmetric = [(float(s), float(g)) for _, _, s, net, g in rows if net.startswith("symmetric")]
+    assert all(growth > 1 for _, growth in standard)  # "raises the norm in some block in every row"
+    assert all(growth <= 1 for _, growth in symmetric)  # "no block of the diffusion network raised it"
+    covered = number(printed, r"covers residual scales s ≤ ([\d.]+) on every image size")
+    assert all(s <= covered for s, _ in symmetric if s == 1) and all(s > covered for s, _ in symmetric if s == 2)
+    assert number(text, r"by up to (\d+) % per block at its trained setting") == round(100 * (standard[0][1] - 1))
+    assert number(text, r"and (\d+) % at \$s = 2\$") == round(100 * (max(g for _, g in standard) - 1))
