@@ -26,3 +26,20 @@ def test_binder_pins_the_runtime_versions_of_the_root_requirements():
     root, binder = pins("requirements.txt"), pins("binder/requirements.txt")
     test_tools = {"pytest", "nbval", "pytest-xdist", "hypothesis", "playwright"}
     assert binder == {name: version for name, version in root.items() if name not in test_tools}
+
+
+def test_the_kernel_handles_widget_messages_on_its_main_thread():
+    """A kernel with subshells (ipykernel >= 7) handles JupyterLab's widget messages on other threads, concurrently
+    with cell execution; matplotlib is not thread-safe, and ipympl canvases then show blank frames (ipympl#610;
+    seen here as an all-white chapter-04 canvas after a diffusivity change). The course's kernel has no subshells,
+    so JupyterLab sends every comm message to the main shell."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        reply = client.kernel_info(reply=True, timeout=60)
+        features = reply["content"].get("supported_features", [])
+        assert "kernel subshells" not in features, features
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
