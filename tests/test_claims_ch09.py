@@ -142,7 +142,7 @@ def test_readme_ch09_chapter_row_quotes_the_stored_outputs():
     """Every number of the README's chapter-09 row is printed by a cell of the stored notebook (which nbval checks)."""
     import re
 
-    from tests.test_claims import notebook, readme
+    from tests.test_claims import readme
 
     row = next(line for line in readme().splitlines() if line.startswith("| [09 · Images"))
     printed = "\n".join("".join(output.get("text", "")) for cell in notebook("09")["cells"]
@@ -157,20 +157,15 @@ def test_readme_ch09_chapter_row_quotes_the_stored_outputs():
 def test_ch09_s6_stability_sentences_match_the_stored_table(text):
     """Section 6's "in every row" / "no block" read off the stability table the notebook prints (nbval keeps that
     table equal to the computation)."""
-    import re
-
-    from tests.test_claims import notebook
-
-    printed = "\n".join("".join(output.get("text", "")) for cell in notebook("09")["cells"]
-                        for output in cell.get("outputs", []))
+    out = printed()
     rows = re.findall(r"^\s*([\d.]+)\s+(\d+) ×\s+([\d.]+)\s+(standard 2D ResNet|symmetric diffusion net)\s+([\d.]+)\s",
-                      printed, flags=re.MULTILINE)
+                      out, flags=re.MULTILINE)
     assert len(rows) >= 12
     standard = [(float(s), float(g)) for _, _, s, net, g in rows if net.startswith("standard")]
     symmetric = [(float(s), float(g)) for _, _, s, net, g in rows if net.startswith("symmetric")]
     assert all(growth > 1 for _, growth in standard)  # "raises the norm in some block in every row"
     assert all(growth <= 1 for _, growth in symmetric)  # "no block of the diffusion network raised it"
-    covered = number(printed, r"covers residual scales s ≤ ([\d.]+) on every image size")
+    covered = number(out, r"covers residual scales s ≤ ([\d.]+) on every image size")
     assert all(s <= covered for s, _ in symmetric if s == 1) and all(s > covered for s, _ in symmetric if s == 2)
     assert number(text, r"by up to (\d+) % per block at its trained setting") == round(100 * (standard[0][1] - 1))
     assert number(text, r"and (\d+) % at \$s = 2\$") == round(100 * (max(g for _, g in standard) - 1))
