@@ -118,7 +118,6 @@ def test_ch09_exercises(photo, text):
 
 
 def test_readme_ch09_lecture_row_matches_the_widget():
-    import re
 
     import matplotlib
 
@@ -140,7 +139,6 @@ def test_readme_ch09_lecture_row_matches_the_widget():
 
 def test_readme_ch09_chapter_row_quotes_the_stored_outputs():
     """Every number of the README's chapter-09 row is printed by a cell of the stored notebook (which nbval checks)."""
-    import re
 
     from tests.test_claims import readme
 
