@@ -39,7 +39,7 @@ from tests.browser.conftest import (  # noqa: E402
 
 #: Chapter -> the DOM class of its main control (a slider).
 MAIN_CONTROL = {"01": "time", "02": "tau", "03": "contrast", "04": "tau", "05": "tau", "06": "depth",
-                "07": "repeat", "08": "tau"}
+                "07": "repeat", "08": "tau", "09": "tau_ratio"}
 MOVES, PAUSE, FRAME_TIMEOUT = 20, 0.4, 5.0
 ONE_WAY_DELAY, RATE = 0.050, 1.25e6  # seconds, bytes per second
 TARGETS = {"local": 100.0, "remote": 250.0}
