@@ -40,6 +40,8 @@ MAX_CYCLE_LENGTH = 10**5
 MAX_TIME_RATIO = 1e9
 #: Largest magnitude |u_i| of a signal's values.
 MAX_AMPLITUDE = 1e250
+#: Largest random seed (numpy's generators take any integer >= 0; 2^63 - 1 keeps seeds in a signed 64-bit integer).
+MAX_SEED = 2**63 - 1
 #: Largest number of blocks (layers) of a network.
 MAX_BLOCKS = 10**4
 #: Largest number of channels of a block.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import (
+    MAX_SEED,
     check_choice,
     check_int,
     check_nonnegative,
@@ -110,7 +111,7 @@ def clean_signals(signals: int, size: int, kind: str, seed: int) -> np.ndarray:
     signals = check_int(signals, "signals", 1)
     size = check_int(size, "size", 2)
     kind = check_choice(kind, "kind", KINDS)
-    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    rng = np.random.default_rng(check_int(seed, "seed", 0, MAX_SEED))
     rows = np.empty((signals, size))
     for index in range(signals):
         smooth = kind == "piecewise-smooth" or (kind == "mixed" and index % 2 == 1)
@@ -164,7 +165,7 @@ def make_denoising_data(
     signals = check_int(signals, "signals", 3, MAX_SIGNALS)
     size = check_size(size, maximum=MAX_STORED_VALUES // signals)
     noise = check_nonnegative(noise, "noise", 1e100)
-    seed = check_int(seed, "seed", 0, 2**63 - 1)
+    seed = check_int(seed, "seed", 0, MAX_SEED)
     kind = check_choice(kind, "kind", KINDS)
     counts = _split_counts(signals, fractions)
     clean = clean_signals(signals, size, kind, seed)

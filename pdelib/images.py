@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import (
+    MAX_SEED,
     _as_real_array,
     check_choice,
     check_image,
@@ -72,7 +73,7 @@ def noisy_image(clean: np.ndarray, noise: float = 0.1, seed: int = 0) -> np.ndar
     """
     clean = check_image(clean, "clean")
     noise = check_real(noise, "noise", 0.0, 10.0)
-    seed = check_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0, MAX_SEED)
     return clean + noise * np.random.default_rng(seed).standard_normal(clean.shape)
 
 
@@ -184,7 +185,7 @@ def patch_data(images: tuple[str, ...] = ("camera", "coins", "moon", "chelsea", 
     patch = check_int(patch, "patch", 4, size)
     validation = check_positive(validation, "validation", 0.5)
     noise = check_real(noise, "noise", 0.0, 10.0)
-    seed = check_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0, MAX_SEED)
     tiles = size // patch
     clean = np.concatenate([
         load_image(name, size)[:tiles * patch, :tiles * patch].reshape(tiles, patch, tiles, patch).swapaxes(1, 2)

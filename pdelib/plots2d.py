@@ -57,7 +57,7 @@ def plot_image_runs(runs: dict[str, ImageEvolution], window: tuple[slice, slice]
             _show_grey(ax, 0.5 + 0.5 * crop / largest, f"{label}\nBLOW-UP at step {run.blowup.step}\n"
                        f"(shown as ½ + u/{2 * largest:.1g})", COLORS["vermillion"])
         k = np.arange(run.norms.size)
-        (line,) = norms_ax.semilogy(k, np.where(run.norms < 1e200, run.norms, np.nan), label=label)
+        norms_ax.semilogy(k, np.where(run.norms < 1e200, run.norms, np.nan), label=label)
         if run.blowup is not None:
             norms_ax.plot(run.blowup.step, run.norms[-1], "X", color=COLORS["vermillion"], markersize=14,
                           clip_on=False)

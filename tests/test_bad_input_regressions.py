@@ -201,3 +201,14 @@ def test_out_of_range_numbers_are_rejected_not_clamped(small_apps):
     assert "got 5" in message
     app = small_apps["TimeStepApp"]
     raises_fast(ValueError, r"tau must be a finite real number >= 0 and <= ", app.set, tau=5.0)
+
+
+def test_a_seed_beyond_64_bits_is_rejected():
+    """Found by the fuzz suite: ImageDiffusionApp(seed=10**30) was accepted (numpy takes any seed >= 0); every
+    seed of pdelib now stops at MAX_SEED = 2^63 - 1."""
+    from pdelib.apps import ImageDiffusionApp
+    from pdelib.images import load_image, noisy_image
+
+    for call, arguments in ((ImageDiffusionApp, {"size": 16}), (noisy_image, {"clean": load_image("camera", 16)})):
+        raises_fast(ValueError, r"seed must be an integer >= 0 and <= 9223372036854775807", call, seed=10**30,
+                    **arguments)

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from .._checks import check_int, check_real
+from .._checks import MAX_SEED, check_int, check_real
 from ..diffusivities import diffusivity
 from ..images import IMAGES, load_image, noisy_image, psnr
 from ..measures import checkerboard_amplitude_2d
@@ -78,7 +78,7 @@ class ImageDiffusionApp(App):
         image = check_option(image, "image", IMAGES)
         size = check_int(size, "size", 16, 512)
         self.clean = load_image(image, size)
-        self.noisy = noisy_image(self.clean, check_app_noise(noise), check_int(seed, "seed", 0))
+        self.noisy = noisy_image(self.clean, check_app_noise(noise), check_int(seed, "seed", 0, MAX_SEED))
         self.gradient = Gradient2D(self.clean.shape)
         self.cycles = check_int(cycles, "cycles", 1, 10)
         self.image_name = image

@@ -14,7 +14,7 @@ from matplotlib.patches import FancyBboxPatch
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
-from .._checks import check_choice, check_int
+from .._checks import MAX_SEED, check_choice, check_int
 from ..plots import COLORS
 from ..schemes.grids import SMOOTHERS
 from ..schemes.multigrid import (
@@ -107,7 +107,7 @@ class MultigridApp(App):
         check_choice(smoother, "smoother", SMOOTHERS)
         check_choice(cycle, "cycle", CYCLES)
         check_choice(problem, "problem", PROBLEMS)
-        self.seed = check_int(seed, "seed", 0, 2**63 - 1)
+        self.seed = check_int(seed, "seed", 0, MAX_SEED)
         self._solvers: OrderedDict = OrderedDict()
         self._initial_errors: dict[int, np.ndarray] = {}
         for levels in range(1, self.max_levels + 1):

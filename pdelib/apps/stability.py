@@ -6,7 +6,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from .._checks import check_int
+from .._checks import MAX_SEED, check_int
 from ..plots import COLORS, CYCLE
 from .base import (
     App,
@@ -62,7 +62,7 @@ class StabilityApp(App):
         if signals > len(data.test):
             raise ValueError(f"signals must be at most {len(data.test)} (the test split), got {signals}")
         clean, noisy = data.test.clean[:signals], data.test.noisy[:signals]
-        rng = np.random.default_rng(check_int(seed, "seed", 0, 2**63 - 1))
+        rng = np.random.default_rng(check_int(seed, "seed", 0, MAX_SEED))
         self.clean = {"test": clean, "amplitude": 10 * clean, "noise": clean}
         self.inputs = {"test": noisy, "amplitude": 10 * noisy, "noise": clean + 0.3 * rng.standard_normal(clean.shape)}
         self.x = np.arange(clean.shape[1])

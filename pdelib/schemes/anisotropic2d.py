@@ -118,25 +118,25 @@ class AnisotropicOperator:
         self._flux = np.empty(self.gradient.output_shape)
         self._out = np.empty(self.gradient.shape)
 
-    def flux(self, p: np.ndarray) -> np.ndarray:
-        """The block's activation Phi(p) = D p per pixel: (a p_x + b p_y, b p_x + c p_y), shape (2, M, N)."""
+    def _flux_into(self, p: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """out <- D p per pixel (out must not be p)."""
         a, b, c = self.tensor
-        out = np.empty_like(p)
         np.multiply(a, p[0], out=out[0])
         out[0] += b * p[1]
         np.multiply(b, p[0], out=out[1])
         out[1] += c * p[1]
         return out
 
+    def flux(self, p: np.ndarray) -> np.ndarray:
+        """The block's activation Phi(p) = D p per pixel: (a p_x + b p_y, b p_x + c p_y), shape (2, M, N)."""
+        p = np.asarray(p, dtype=np.float64)
+        if p.shape != self.gradient.output_shape:
+            raise ValueError(f"p must have shape {self.gradient.output_shape} (channels x, y), got {p.shape}")
+        return self._flux_into(p, np.empty_like(p))
+
     def _apply_unchecked(self, u: np.ndarray, out: np.ndarray) -> np.ndarray:
         p = self.gradient._apply_unchecked(u, self._field)
-        a, b, c = self.tensor
-        flux = self._flux
-        np.multiply(a, p[0], out=flux[0])
-        flux[0] += b * p[1]
-        np.multiply(b, p[0], out=flux[1])
-        flux[1] += c * p[1]
-        return self.gradient._apply_transpose_unchecked(flux, out)
+        return self.gradient._apply_transpose_unchecked(self._flux_into(p, self._flux), out)
 
     def apply(self, u: np.ndarray) -> np.ndarray:
         """Return A u = grad^T (D grad u) as a new image."""

@@ -133,3 +133,14 @@ def test_most_anisotropic_pixel_is_on_the_strongest_edge():
     assert tensor[0, i, j] == pytest.approx(PM.g(np.array(1.0)), rel=1e-12) and tensor[2, i, j] == 1.0
     with pytest.raises(ValueError, match="tensor must have shape"):
         most_anisotropic_pixel(np.zeros((2, 3, 3)))
+
+
+def test_flux_is_the_tensor_times_the_gradient_and_apply_is_its_divergence():
+    A = operator(7)
+    u = image(8)
+    p = GRAD.apply(u)
+    a, b, c = A.tensor
+    np.testing.assert_allclose(A.flux(p), np.stack([a * p[0] + b * p[1], b * p[0] + c * p[1]]), atol=1e-15)
+    np.testing.assert_allclose(A.apply(u), GRAD.apply_transpose(A.flux(p)), atol=1e-13)
+    with pytest.raises(ValueError, match="p must have shape"):
+        A.flux(np.zeros((2, 3, 3)))
