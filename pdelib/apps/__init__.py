@@ -13,13 +13,14 @@
 Each app recomputes with the numpy solvers and updates its matplotlib artists in place
 (no figure is recreated, nothing is printed), so it stays live and passes strict nbval.
 The figure lives in an ipympl canvas widget; without a browser (tests, benchmarks) the
-same canvas renders with Agg. The shared base is :mod:`pdelib.apps.base`.
+same canvas renders with Agg. The shared base is :mod:`pdelib.apps.base`; the canvas and its frames :mod:`pdelib.apps.canvas`.
 Importing this package loads matplotlib, ipympl and ipywidgets, not torch.
 """
 
 from .activation import ActivationApp
 from .amplification import AmplificationApp
-from .base import DIFFUSIVITY_LABELS, App, attach_canvas
+from .base import DIFFUSIVITY_LABELS, App
+from .canvas import attach_canvas
 from .diffusion import DiffusionApp
 from .fsi import FSIApp
 from .image_diffusion import ImageDiffusionApp

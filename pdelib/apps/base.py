@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import io
 import math
-import warnings
-from base64 import b64encode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from numbers import Real
 
 import ipywidgets as widgets
 import numpy as np
-from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -29,6 +26,7 @@ from .._checks import check_int, check_real, check_size
 from ..diffusivities import DIFFUSIVITIES, diffusivity
 from ..plots import COLORS, STYLE, course_style
 from ..schemes.explicit import Evolution
+from .canvas import attach_canvas
 
 #: Labels of the diffusivity dropdowns: label -> pdelib name.
 DIFFUSIVITY_LABELS = {diffusivity(name).title: name for name in DIFFUSIVITIES}
@@ -165,65 +163,6 @@ def browser_value(value: float, low: float, high: float, step: float) -> float:
     return high if position >= 100 else position * span / 100 + low
 
 
-class _Canvas(Canvas):
-    """ipympl's canvas with its image hand-over fixed and every frame complete (ipympl 0.10.0).
-
-    Drawn before the browser has connected (an app draws while it is built), ipympl stores the
-    figure as a data URL without its ``data:image/png;base64,`` prefix and sends raw pixels
-    where a PNG is expected, so JupyterLab shows an empty 0 x 0 figure. Here the stored URL is
-    complete and the PNG that matplotlib produced is sent.
-
-    Every frame is a full image, never a diff (issue 14: doubled titles, missing ticks, blank canvases).
-    matplotlib's web backend sends only the pixels changed since the previous frame, to be drawn over it;
-    ipympl's browser side decodes each PNG asynchronously into one ``Image`` whose ``src`` the next frame
-    replaces, so of two frames arriving before the first has decoded only the second is drawn, and a diff
-    drawn over the frame before the lost one leaves that frame's pixels wherever the lost frame changed
-    them. Frames arrive back to back whenever updates follow each other quickly (a reset, a slider echo, a
-    burst of key presses) or the browser is busy; the kernel cannot know which frame was drawn. A full
-    frame does not depend on its predecessor, so the last one received is always what the browser shows.
-    """
-
-    def send_binary(self, data: bytes) -> None:
-        if self.syncing_data_url:
-            pixels = self._last_buff.view(dtype=np.uint8).reshape((*self._last_buff.shape, 4))
-            with io.BytesIO() as png:
-                Image.fromarray(pixels).save(png, format="png")
-                self._data_url = "data:image/png;base64," + b64encode(png.getvalue()).decode("ascii")
-        self.send({"data": '{"type": "binary"}'}, buffers=[data])
-
-    def get_diff_image(self) -> bytes | None:
-        """The frame for the browser (replaces ``FigureCanvasWebAggCore.get_diff_image``): always the full
-        image, PNG-compressed at level 1 instead of 6 (about 12 ms instead of 19 for a 920 x 400 frame;
-        ``benchmarks/bench_*_app.py``), without its alpha channel where the figure is opaque."""
-        if not self._png_is_old:
-            return None
-        pixels = np.asarray(self.get_renderer().buffer_rgba())
-        self.set_image_mode("full")
-        self._last_buff = pixels.view(np.uint32).squeeze(2).copy()
-        self._force_full = False
-        self._png_is_old = False
-        image = Image.fromarray(pixels)
-        if (pixels[:, :, 3] == 255).all():
-            image = image.convert("RGB")  # a quarter fewer bytes to compress and send
-        with io.BytesIO() as png:
-            image.save(png, format="png", compress_level=1)
-            return png.getvalue()
-
-
-def attach_canvas(figure: Figure) -> Canvas:
-    """Give ``figure`` an ipympl canvas widget (interactive in JupyterLab, Agg when headless)."""
-    canvas = _Canvas(figure)
-    with warnings.catch_warnings():
-        # ipympl 0.10 hands the canvas on to its toolbar widget's constructor, which traitlets flags
-        warnings.filterwarnings("ignore", message="Passing unrecognized arguments", category=DeprecationWarning)
-        FigureManager(canvas, 0)
-    canvas.header_visible = False
-    canvas.footer_visible = False
-    canvas.toolbar_visible = False
-    canvas.resizable = False
-    return canvas
-
-
 class App:
     """Base class: ``controls`` (name -> widget), ``status`` (HTML), ``figure`` and its ``canvas``.
 
@@ -236,6 +175,8 @@ class App:
     """
 
     figure_size: tuple[float, float] = (11.0, 5.0)
+    #: How frames travel to the browser (:func:`pdelib.apps.canvas.encode_frame`): "png", or "jpeg" for photographs.
+    frame_format: str = "png"
     #: Lines of text the status area always has room for (its height never changes, so the figure never moves).
     status_lines: int = 1
 
@@ -245,7 +186,7 @@ class App:
         with course_style():
             self.figure = Figure(figsize=self.figure_size, layout="constrained")
             self.build(self.figure)
-        self.canvas = attach_canvas(self.figure)
+        self.canvas = attach_canvas(self.figure, self.frame_format)
         self.status = widgets.HTML(layout=widgets.Layout(height=f"{self.status_lines * STATUS_LINE_PX}px",
                                                          overflow="auto", margin="2px 0"))
         self.status.add_class("pdelib-status")
