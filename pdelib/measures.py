@@ -24,16 +24,22 @@ def euclidean_norm(u: np.ndarray) -> float:
 
 
 def _norm(u: np.ndarray) -> float:
-    """:func:`euclidean_norm` of a float64 array, unchecked (the solvers' inner loops)."""
+    """:func:`euclidean_norm` of a float64 array, unchecked."""
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        squares = float(np.dot(u, u))
-        if 1e-280 <= squares <= 1e280 or squares == 0.0 and not np.any(u):
-            return math.sqrt(squares)
-        largest = float(np.max(np.abs(u), initial=0.0))
-        if largest == 0.0 or not math.isfinite(largest):
-            return largest if not math.isnan(squares) else math.nan
-        scaled = u / largest
-        return largest * math.sqrt(float(np.dot(scaled, scaled)))
+        return _norm_unguarded(u)
+
+
+def _norm_unguarded(u: np.ndarray) -> float:
+    """:func:`euclidean_norm` of a float64 array, unchecked: the solvers' inner loops, which run inside
+    ``np.errstate`` themselves (entering it per call costs as much as the norm of a short signal)."""
+    squares = float(np.dot(u, u))
+    if 1e-280 <= squares <= 1e280 or squares == 0.0 and not np.any(u):
+        return math.sqrt(squares)
+    largest = float(np.max(np.abs(u), initial=0.0))
+    if largest == 0.0 or not math.isfinite(largest):
+        return largest if not math.isnan(squares) else math.nan
+    scaled = u / largest
+    return largest * math.sqrt(float(np.dot(scaled, scaled)))
 
 
 def total_variation(u: np.ndarray) -> float:
@@ -45,9 +51,16 @@ def total_variation(u: np.ndarray) -> float:
 
 
 def _total_variation(u: np.ndarray) -> float:
-    """:func:`total_variation` of a float64 array, unchecked (the solvers' inner loops)."""
+    """:func:`total_variation` of a float64 array, unchecked."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.abs(u[1:] - u[:-1]).sum())
+        return _total_variation_into(u, None)
+
+
+def _total_variation_into(u: np.ndarray, work: np.ndarray | None) -> float:
+    """:func:`total_variation` of a float64 array of length N, its differences written to ``work`` (length N - 1,
+    or None for a new array): the solvers' inner loops, which run inside ``np.errstate`` themselves."""
+    differences = np.subtract(u[1:], u[:-1], out=work)
+    return float(np.abs(differences, out=differences).sum())
 
 
 def checkerboard_amplitude(u: np.ndarray) -> float:
