@@ -35,6 +35,7 @@ Only numpy is imported.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -124,15 +125,21 @@ def _padded(shape: tuple[int, ...]) -> np.ndarray:
     return np.zeros(tuple(n + 2 for n in shape))
 
 
+@lru_cache(maxsize=256)
+def _neighbours(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], tuple[slice, ...]], ...]:
+    """Each stencil entry with the slice of the padded grid that holds its neighbours, for a grid of ``shape``
+    (built once per grid size: a multigrid cycle applies stencils on its small grids many thousand times)."""
+    return tuple((entry, tuple(slice(a, a + n) for a, n in zip(entry, shape))) for entry in _offsets(len(shape)))
+
+
 def _apply_padded(stencil: np.ndarray, padded: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
     """out = A u for u given with its zero boundary ring: (A u)_i = sum_a s_a u_{i + a - 1} (a correlation)."""
-    shape = out.shape
     first = True
-    for entry in _offsets(stencil.ndim):
+    for entry, where in _neighbours(out.shape):
         weight = stencil[entry]
         if weight == 0.0:
             continue
-        neighbour = padded[tuple(slice(a, a + n) for a, n in zip(entry, shape))]
+        neighbour = padded[where]
         if first:
             np.multiply(neighbour, weight, out=out)
             first = False
