@@ -9,7 +9,7 @@ status line in an ``aria-live`` region (a screen reader announces each frame's o
 ``alt`` text with the frame's value and status. Everything is inline (data URLs, one small script): the
 page loads nothing else.
 
-Why not matplotlib's ``Animation.to_jshtml`` / ``HTMLWriter`` (checked in matplotlib 3.11.2): its player
+Why not matplotlib's ``Animation.to_jshtml`` / ``HTMLWriter`` (checked in matplotlib 3.10.9 and 3.11.2): its player
 links Font Awesome's stylesheet from a CDN (``matplotlib._animation_data``), a request leaving the page that
 the offline site forbids, and it has no place for a text per frame: the status line is an ipywidgets HTML
 widget beside the figure, not part of it, and drawn into the frame it would be pixels, which a screen reader
