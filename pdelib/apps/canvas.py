@@ -37,13 +37,18 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+def _check_pixels(pixels: object, channels: tuple[int, ...]) -> None:
+    if not (isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8 and pixels.ndim == 3
+            and pixels.shape[2] in channels and pixels.shape[0] >= 1 and pixels.shape[1] >= 1):
+        raise ValueError(f"pixels must be a uint8 array of shape (height, width, {' or '.join(map(str, channels))}) "
+                         f"with height, width >= 1, got {getattr(pixels, 'dtype', type(pixels).__name__)} of shape "
+                         f"{np.shape(pixels)}")
+
+
 def png_frame(pixels: np.ndarray) -> bytes:
     """A PNG of ``pixels`` (uint8, height x width x 3 for RGB or 4 for RGBA): every row unfiltered
     (filter type 0), the image data deflated by ISA-L at level 2. Any PNG decoder reads it back exactly."""
-    if not (isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8 and pixels.ndim == 3
-            and pixels.shape[2] in (3, 4) and pixels.shape[0] >= 1 and pixels.shape[1] >= 1):
-        raise ValueError("pixels must be a uint8 array of shape (height, width, 3 or 4) with height, width >= 1, "
-                         f"got {getattr(pixels, 'dtype', type(pixels).__name__)} of shape {np.shape(pixels)}")
+    _check_pixels(pixels, (3, 4))
     height, width, channels = pixels.shape
     rows = np.empty((height, 1 + width * channels), np.uint8)
     rows[:, 0] = 0  # each row's filter type: none
@@ -60,6 +65,7 @@ def encode_frame(pixels: np.ndarray, frame_format: str = "png") -> bytes:
     transparent)."""
     if frame_format not in FRAME_FORMATS:
         raise ValueError(f"frame_format must be one of {', '.join(map(repr, FRAME_FORMATS))}, got {frame_format!r}")
+    _check_pixels(pixels, (4,))
     if frame_format == "png":
         return png_frame(pixels)
     height, width, _ = pixels.shape

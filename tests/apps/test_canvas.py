@@ -85,3 +85,9 @@ def test_a_frame_format_outside_the_list_is_refused_by_name(bad):
 def test_png_frame_refuses_what_is_not_an_image(bad):
     with pytest.raises(ValueError, match=r"pixels must be a uint8 array of shape \(height, width, 3 or 4\)"):
         png_frame(bad)
+
+
+@pytest.mark.parametrize("frame_format", FRAME_FORMATS)
+def test_encode_frame_takes_only_a_figure_s_rgba_pixels(frame_format):
+    with pytest.raises(ValueError, match=r"pixels must be a uint8 array of shape \(height, width, 4\)"):
+        encode_frame(np.zeros((2, 2, 3), np.uint8), frame_format)
