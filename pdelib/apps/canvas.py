@@ -26,6 +26,8 @@ from isal import isal_zlib
 from matplotlib.figure import Figure
 from PIL import Image
 
+from .._checks import check_choice
+
 #: Frame encodings an app may choose (``App.frame_format``).
 FRAME_FORMATS = ("png", "jpeg")
 #: JPEG quality of ``"jpeg"`` frames (chroma at half resolution, libjpeg's default).
@@ -63,8 +65,7 @@ def encode_frame(pixels: np.ndarray, frame_format: str = "png") -> bytes:
     buffer as it is: an opaque alpha channel costs a few per cent more bytes, dropping it a copy costing
     several times the compression) or ``"jpeg"`` (quality ``JPEG_QUALITY``, on white where the figure is
     transparent)."""
-    if frame_format not in FRAME_FORMATS:
-        raise ValueError(f"frame_format must be one of {', '.join(map(repr, FRAME_FORMATS))}, got {frame_format!r}")
+    check_choice(frame_format, "frame_format", FRAME_FORMATS)
     _check_pixels(pixels, (4,))
     if frame_format == "png":
         return png_frame(pixels)
@@ -119,8 +120,7 @@ class FrameCanvas(Canvas):
 def attach_canvas(figure: Figure, frame_format: str = "png") -> Canvas:
     """Give ``figure`` an ipympl canvas widget (interactive in JupyterLab, Agg when headless) whose frames
     travel as ``frame_format`` (:data:`FRAME_FORMATS`)."""
-    if frame_format not in FRAME_FORMATS:
-        raise ValueError(f"frame_format must be one of {', '.join(map(repr, FRAME_FORMATS))}, got {frame_format!r}")
+    check_choice(frame_format, "frame_format", FRAME_FORMATS)
     canvas = FrameCanvas(figure)
     canvas.frame_format = frame_format
     with warnings.catch_warnings():

@@ -70,12 +70,12 @@ def test_every_frame_is_complete_and_the_first_one_is_kept_for_the_saved_state()
     assert np.array_equal(decoded(sent[-1][1][0]), np.asarray(app.canvas.get_renderer().buffer_rgba()))
 
 
-@pytest.mark.parametrize("bad", ["gif", "PNG", None])
-def test_a_frame_format_outside_the_list_is_refused_by_name(bad):
+@pytest.mark.parametrize("bad, error", [("gif", ValueError), ("PNG", ValueError), (None, TypeError)])
+def test_a_frame_format_outside_the_list_is_refused_by_name(bad, error):
     pixels = np.zeros((2, 2, 4), np.uint8)
-    with pytest.raises(ValueError, match=r"frame_format must be one of 'png', 'jpeg'"):
+    with pytest.raises(error, match=r"frame_format must be one of 'png', 'jpeg'"):
         encode_frame(pixels, bad)
-    with pytest.raises(ValueError, match="frame_format"):
+    with pytest.raises(error, match="frame_format"):
         attach_canvas(Figure(), bad)
     assert FRAME_FORMATS == ("png", "jpeg")
 
