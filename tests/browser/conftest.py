@@ -7,15 +7,15 @@
 * ``browser`` (session): playwright's sync API driving Debian's chromium (never ``playwright
   install``). Missing playwright or chromium skips the tests, unless ``PDELIB_REQUIRE_BROWSER=1``
   (CI), which turns that into a failure.
-* ``lab`` (function): a fresh browser context plus a :class:`Lab` driver that opens a notebook in
-  a fresh workspace, runs all cells and checks the outputs. Its kernel is shut down afterwards.
 * ``ran_chapter`` (function): the chapter of the test (its ``chapter`` parameter, or its
-  ``@pytest.mark.chapter("NN")``) opened in a fresh workspace, Run All done and its outputs checked --
+  ``@pytest.mark.chapter("NN")``) opened with a new kernel, Run All done and its outputs checked --
   once per chapter: ``test_chapter_runs[NN-…]`` runs it, and the widget tests of that chapter, ordered
   right after it (those over every widget chapter, ``@pytest.mark.widget_chapters``, last), reuse the page
   with its running kernel. A test that needs the app as Run All left it
-  asks ``lab(fresh=True)`` (a new run if a widget test has moved it); after a failure the next test of
-  the chapter gets a fresh workspace and Run All.
+  asks ``lab(fresh=True)`` (a new run if a widget test has moved it). One JupyterLab page serves chapter
+  after chapter: the previous chapter's notebooks are closed and its kernel shut down, then the next one is
+  opened in the same JupyterLab (:meth:`Lab.open`); after a failure the next test gets a new browser context,
+  a fresh workspace and Run All.
 
 Environment: ``PDELIB_NOTEBOOK_DIR`` (default: the repo's ``notebooks/``), ``PDELIB_CHROMIUM``
 (default: ``chromium`` on PATH, else ``/usr/bin/chromium``), ``PDELIB_REQUIRE_BROWSER``.
@@ -75,6 +75,15 @@ WIDGET_STATE_ERROR = "Error setting state"  # console error of a widget model th
 MENU_BAR = "#jp-MainMenu"
 CLEAR_ALL_OUTPUTS = ("Edit", "editmenu:clear-all")
 RUN_ALL_CELLS = ("Run", "runmenu:run-all")
+#: Open a notebook / close every document in the running JupyterLab: its application object, which the server
+#: exposes to the tests as ``window.jupyterapp`` (``--LabApp.expose_app_in_browser``).
+OPEN_NOTEBOOK = "path => window.jupyterapp.commands.execute('docmanager:open', {path})"
+CLOSE_DOCUMENTS = """() => {
+    for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
+        if (widget.context) widget.context.model.dirty = false;  // closes without the "save your work?" dialog
+        widget.close();
+    }
+}"""
 
 #: User settings written into JUPYTERLAB_SETTINGS_DIR: no news/update toasts (they would cover
 #: elements in screenshots), every cell attached to the DOM (no lazy windowing), no autosave.
@@ -163,7 +172,9 @@ class LabServer:
 
             client = BlockingKernelClient(connection_file=str(self.log.parent / "home" / "runtime" / f"kernel-{kernel}.json"))
             client.load_connection_file()
-            client.start_channels()
+            # the shell channel alone: replies are all a test reads; a heartbeat channel's thread took about
+            # 1 s to stop per kernel, paid at the end of the run
+            client.start_channels(iopub=False, stdin=False, hb=False, control=False)
             self.clients[kernel] = client
         request = self.clients[kernel].execute(code, silent=True, store_history=False)
         if wait:
@@ -259,6 +270,7 @@ def _start_server(root: Path, env: dict[str, str], log: Path) -> LabServer:
             f"--ServerApp.root_dir={root}", "--ServerApp.terminals_enabled=False",
             "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
             "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: Lab.open and Lab.close_notebooks
         ]
         with open(log, "ab") as log_file:
             process = subprocess.Popen(command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log_file,
@@ -334,6 +346,7 @@ class Lab:
     def __init__(self, page, server: LabServer, artifacts: Path) -> None:
         self.page, self.server, self.artifacts = page, server, artifacts
         self.name = None
+        self.started = False  # JupyterLab has started in this page
         self.timings: dict[str, float] = {}
         self.page_errors: list[str] = []  # uncaught exceptions and console errors of the page
         page.on("pageerror", lambda error: self.page_errors.append(str(error)[:300]))
@@ -394,18 +407,32 @@ class Lab:
 
     # --- the flow
     def open(self, name: str) -> None:
-        """Open ``name`` in a fresh workspace; return once the status bar says the kernel is Idle."""
+        """Open ``name`` (with a new kernel); return once the status bar says the kernel is Idle. The first
+        notebook of a page starts JupyterLab in a fresh workspace; later ones open in that JupyterLab, as the file
+        browser would (its start took 4–6 s of every chapter), once :meth:`close_notebooks` has closed the
+        previous ones."""
         self.name = name
+        self.page_errors.clear()
         start = time.monotonic()
-        workspace = f"test-{uuid.uuid4().hex[:12]}"
-        self.page.goto(f"{self.server.url}/lab/workspaces/{workspace}/tree/{name}?token={self.server.token}",
-                       timeout=PAGE_LOAD_TIMEOUT * 1000)
+        if self.started:
+            self.page.evaluate(OPEN_NOTEBOOK, name)
+        else:
+            workspace = f"test-{uuid.uuid4().hex[:12]}"
+            self.page.goto(f"{self.server.url}/lab/workspaces/{workspace}/tree/{name}?token={self.server.token}",
+                           timeout=PAGE_LOAD_TIMEOUT * 1000)
+            self.started = True
         self.page.locator(NOTEBOOK).wait_for(timeout=PAGE_LOAD_TIMEOUT * 1000)
         loaded = self.tick("page", start)
         # The toolbar reports idle too early (Run All is then silently lost); the status bar does not.
         self.wait_for(self.kernel_status, lambda text: text.strip().endswith("| Idle"), KERNEL_IDLE_TIMEOUT,
                       "the status bar to show the kernel Idle")
         self.tick("kernel", loaded)
+
+    def close_notebooks(self) -> None:
+        """Close every open document without saving (Run All changed them; the copies on disk stay as committed)."""
+        self.page.evaluate(CLOSE_DOCUMENTS)
+        self.wait_for(lambda: self.page.locator(".jp-NotebookPanel").count(), lambda count: count == 0, 10,
+                      "every notebook to close")
 
     def check_stored_outputs(self) -> None:
         """Before Run All, as a notebook opened from disk shows (untrusted: widget views do not render): every
@@ -493,13 +520,6 @@ class Lab:
         self.tick("outputs", start)
 
 
-def _new_lab(browser, server: LabServer, artifacts: Path):
-    """A fresh browser context (no workspace, cookies or storage shared) and its :class:`Lab` driver."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
-    return context, Lab(context.new_page(), server, artifacts)
-
-
 def _report(driver: Lab, request, tmp_path: Path, start: float) -> bool:
     """Record the test's browser timings; screenshot a failure not already captured. True if it failed."""
     report = getattr(request.node, "report_call", None)
@@ -511,22 +531,10 @@ def _report(driver: Lab, request, tmp_path: Path, start: float) -> bool:
     return failed
 
 
-@pytest.fixture
-def lab(browser, jupyter_lab, request, tmp_path):
-    context, driver = _new_lab(browser, jupyter_lab, tmp_path)
-    start = time.monotonic()
-    try:
-        yield driver
-    finally:
-        _report(driver, request, tmp_path, start)
-        context.close()
-        jupyter_lab.shutdown_sessions()
-
-
 class ChapterRun:
     """The one chapter page kept open between tests: which notebook, whether a test has moved its app. The
-    browser context (and its HTTP cache) lives on from chapter to chapter; each
-    chapter gets a new page in a fresh workspace, and a failure a new context."""
+    browser context, its page and the JupyterLab in it live on from chapter to chapter; a failure gets a new
+    context and page."""
 
     def __init__(self) -> None:
         self.name: str | None = None
@@ -535,19 +543,21 @@ class ChapterRun:
         self.used = False  # a widget test has moved its controls
         self.failed = False  # a test failed on it: its state is unknown
 
-    def new_page(self, browser, server: LabServer, artifacts: Path) -> Lab:
-        """Close the chapter's page (and its kernel); a new page, in a new context after a failure."""
-        if self.lab is not None:
-            self.lab.page.close()
+    def next_page(self, browser, server: LabServer, artifacts: Path) -> Lab:
+        """The page for the next run, the chapter's notebooks closed and its kernel shut down: the same page, or
+        after a failure a new one in a new context."""
+        if self.lab is not None and not self.failed:
+            self.lab.close_notebooks()
             server.shutdown_sessions()
-        if self.failed and self.context is not None:
-            self.context.close()
-            self.context = None
-        if self.context is None:
+            self.lab.artifacts, self.lab.timings = artifacts, {}
+        else:
+            if self.context is not None:
+                self.context.close()
+                server.shutdown_sessions()
             self.context = browser.new_context(viewport=VIEWPORT)
             self.context.set_default_timeout(30_000)
+            self.lab = Lab(self.context.new_page(), server, artifacts)
         self.name, self.used, self.failed = None, False, False
-        self.lab = Lab(self.context.new_page(), server, artifacts)
         return self.lab
 
     def close(self, server: LabServer) -> None:
@@ -578,7 +588,7 @@ class RanChapter:
         ``fresh`` is asked for and a widget test has moved the app since the run."""
         run = self.run
         if run.name != self.name or run.failed or fresh and run.used:
-            self.driver = run.new_page(self.browser, self.server, self.artifacts)
+            self.driver = run.next_page(self.browser, self.server, self.artifacts)
             self.driver.open(self.name)
             self.driver.check_stored_outputs()
             self.driver.run_all()

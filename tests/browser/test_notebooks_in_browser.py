@@ -1,6 +1,6 @@
 """The course notebooks in a real JupyterLab, driven by headless Chromium (fixtures: conftest.py).
 
-* ``test_chapter_runs[NN-*.ipynb]``: Run All Cells in a fresh workspace; every code cell gets an
+* ``test_chapter_runs[NN-*.ipynb]``: Run All Cells with a new kernel; every code cell gets an
   execution count, no output is stderr or a traceback, every widget view and image renders. The widget
   tests of a chapter (``@pytest.mark.chapter("NN")``) run right after it on the same page and kernel
   (fixture ``ran_chapter``): each chapter runs once, plus once more after a widget test moved its app.
