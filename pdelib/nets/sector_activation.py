@@ -27,10 +27,15 @@ CUTOFF = 40.0
 
 
 def _logits(s, weights, bias, centres, width: float, xp: ModuleType):
-    """b + sum_j w_j psi_j(|s|) for numpy or torch."""
+    """b + sum_j w_j psi_j(|s|) for numpy or torch.
+
+    The basis index j is the first axis of the terms: every elementwise pass runs over contiguous slabs, and the
+    sum over j adds whole slabs, j = 0, 1, ... in turn (a sum over a last axis of size m is many times slower).
+    """
     reach = float(centres[-1]) + CUTOFF * width  # clipping |s| there changes no value, keeps gradients finite
-    a = xp.clip(xp.abs(s), 0.0, reach)[..., None]
-    return bias + (xp.exp(-0.5 * ((a - centres) / width) ** 2) * weights).sum(-1)
+    a = xp.clip(xp.abs(s), 0.0, reach)
+    basis = (-1,) + (1,) * a.ndim
+    return bias + (xp.exp(-0.5 * ((a[None] - centres.reshape(basis)) / width) ** 2) * weights.reshape(basis)).sum(0)
 
 
 def _sector_flux(s, weights, bias, centres, width: float, bound: float, xp: ModuleType):

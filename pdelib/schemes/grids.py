@@ -26,7 +26,7 @@ Gauss-Seidel update; on the 5-point finest level this is exactly red-black Gauss
 Gauss-Seidel ends on the coarse points and turns the Poisson V-cycle into an exact solver (one cycle, a
 form of cyclic reduction): the textbook convergence factors are those of weighted Jacobi, the default.
 
-The in-place kernels (``_apply_padded``, ``_restrict_into``, ``_prolong_add``, the sweep plans) work on
+The in-place kernels (``_apply_terms``, ``_restrict_into``, ``_prolong_add``, the sweep plans) work on
 preallocated padded buffers; :mod:`pdelib.schemes.multigrid` calls them on its per-level buffers.
 
 Only numpy is imported.
@@ -132,23 +132,29 @@ def _neighbours(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], tuple[sl
     return tuple((entry, tuple(slice(a, a + n) for a, n in zip(entry, shape))) for entry in _offsets(len(shape)))
 
 
+def _stencil_terms(stencil: np.ndarray, padded: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    """The nonzero weights s_a of the stencil, each with the view of ``padded`` (a grid with its boundary ring)
+    that holds the neighbours u_{i + a - 1}: built once per buffer, the views follow its values."""
+    shape = tuple(n - 2 for n in padded.shape)
+    return [(float(stencil[entry]), padded[where]) for entry, where in _neighbours(shape) if stencil[entry] != 0.0]
+
+
+def _apply_terms(terms: list[tuple[float, np.ndarray]], out: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """out = sum_a s_a u_{i + a - 1}, summed in the order of the terms of :func:`_stencil_terms`."""
+    if not terms:
+        out.fill(0.0)
+        return out
+    (weight, neighbour), *rest = terms
+    np.multiply(neighbour, weight, out=out)
+    for weight, neighbour in rest:
+        np.multiply(neighbour, weight, out=work)
+        np.add(out, work, out=out)
+    return out
+
+
 def _apply_padded(stencil: np.ndarray, padded: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
     """out = A u for u given with its zero boundary ring: (A u)_i = sum_a s_a u_{i + a - 1} (a correlation)."""
-    first = True
-    for entry, where in _neighbours(out.shape):
-        weight = stencil[entry]
-        if weight == 0.0:
-            continue
-        neighbour = padded[where]
-        if first:
-            np.multiply(neighbour, weight, out=out)
-            first = False
-        else:
-            np.multiply(neighbour, weight, out=work)
-            np.add(out, work, out=out)
-    if first:
-        out.fill(0.0)
-    return out
+    return _apply_terms(_stencil_terms(stencil, padded), out, work)
 
 
 def apply_stencil(stencil: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -378,13 +384,18 @@ def _gauss_seidel(padded: np.ndarray, f: np.ndarray, centre: float, sweeps: list
 
 
 def _jacobi(
-    stencil: np.ndarray, padded: np.ndarray, f: np.ndarray, omega: float, residual: np.ndarray, work: np.ndarray
+    terms: list[tuple[float, np.ndarray]],
+    interior: np.ndarray,
+    f: np.ndarray,
+    factor: float,
+    residual: np.ndarray,
+    work: np.ndarray,
 ) -> None:
-    """One weighted Jacobi sweep u <- u + omega (f - A u) / s_c, in place on the padded iterate."""
-    _apply_padded(stencil, padded, residual, work)
+    """One weighted Jacobi sweep u <- u + omega (f - A u) / s_c, in place on the ``interior`` view of the padded
+    iterate; ``terms`` of A from :func:`_stencil_terms` on that iterate, ``factor`` = omega / s_c."""
+    _apply_terms(terms, residual, work)
     np.subtract(f, residual, out=residual)
-    residual *= omega / stencil[(1,) * stencil.ndim]
-    interior = padded[(slice(1, -1),) * f.ndim]
+    residual *= factor
     np.add(interior, residual, out=interior)
 
 
@@ -432,9 +443,10 @@ def smooth(
     padded[interior] = u
     residual, work = np.empty(u.shape), np.empty(u.shape)
     plan = _plan_sweeps(stencil, u.shape) if smoother == "red-black" else None
+    terms, factor = _stencil_terms(stencil, padded), omega / stencil[(1,) * u.ndim]
     for _ in range(sweeps):
         if plan is None:
-            _jacobi(stencil, padded, f, omega, residual, work)
+            _jacobi(terms, padded[interior], f, factor, residual, work)
         else:
             _gauss_seidel(padded, f, stencil[(1,) * u.ndim], plan, work)
     return padded[interior].copy()

@@ -43,7 +43,7 @@ from .._checks import (
 from .grids import (
     MAX_DIRECT_UNKNOWNS,
     SMOOTHERS,
-    _apply_padded,
+    _apply_terms,
     _check_dimension,
     _check_grid,
     _check_omega,
@@ -54,6 +54,7 @@ from .grids import (
     _plan_sweeps,
     _prolong_add,
     _restrict_into,
+    _stencil_terms,
     _Sweep,
     galerkin_stencil,
     stencil_matrix,
@@ -105,6 +106,9 @@ class _Level:
     shape: tuple[int, ...]
     stencil: np.ndarray
     u: np.ndarray  # padded: the zero Dirichlet ring around the iterate
+    interior: np.ndarray  # the view of u without its ring
+    terms: list[tuple[float, np.ndarray]]  # the stencil's nonzero weights with their views of u (_stencil_terms)
+    factor: float  # Jacobi: omega / s_c
     f: np.ndarray
     residual: np.ndarray
     work: np.ndarray
@@ -255,11 +259,15 @@ class MultigridSolver:
             last = index == depth - 1
             two_d = self.dimension == 2 and not last
             red_black = self.smoother == "red-black"
+            u = _padded(shape)
             self._levels.append(
                 _Level(
                     shape=shape,
                     stencil=stencil,
-                    u=_padded(shape),
+                    u=u,
+                    interior=u[(slice(1, -1),) * self.dimension],
+                    terms=_stencil_terms(stencil, u),
+                    factor=self.omega / stencil[(1,) * self.dimension],
                     f=np.zeros(shape),
                     residual=np.empty(shape),
                     work=np.empty(shape),
@@ -335,18 +343,17 @@ class MultigridSolver:
     def _smooth(self, level: _Level, sweeps: int) -> None:
         for _ in range(sweeps):
             if level.sweeps is None:
-                _jacobi(level.stencil, level.u, level.f, self.omega, level.residual, level.work)
+                _jacobi(level.terms, level.interior, level.f, level.factor, level.residual, level.work)
             else:
                 _gauss_seidel(level.u, level.f, level.stencil[(1,) * self.dimension], level.sweeps, level.scratch)
 
     def _residual(self, level: _Level) -> np.ndarray:
         """level.residual = f - A u."""
-        _apply_padded(level.stencil, level.u, level.residual, level.work)
+        _apply_terms(level.terms, level.residual, level.work)
         return np.subtract(level.f, level.residual, out=level.residual)
 
     def _solve_coarsest(self, level: _Level) -> None:
-        interior = level.u[(slice(1, -1),) * self.dimension]
-        interior[...] = (self._coarsest_inverse @ level.f.ravel()).reshape(level.shape)
+        level.interior[...] = (self._coarsest_inverse @ level.f.ravel()).reshape(level.shape)
 
     def _cycle(self, index: int, gamma: int) -> None:
         """One cycle on level ``index``, in place on its iterate (``_levels[index].u``) for its ``f``."""
