@@ -77,7 +77,10 @@ CLEAR_ALL_OUTPUTS = ("Edit", "editmenu:clear-all")
 RUN_ALL_CELLS = ("Run", "runmenu:run-all")
 #: Open a notebook / close every document in the running JupyterLab: its application object, which the server
 #: exposes to the tests as ``window.jupyterapp`` (``--LabApp.expose_app_in_browser``).
-OPEN_NOTEBOOK = "path => window.jupyterapp.commands.execute('docmanager:open', {path})"
+OPEN_NOTEBOOK = """async path => {
+    // returns nothing: playwright would serialise the notebook panel the command resolves to (seconds)
+    await window.jupyterapp.commands.execute('docmanager:open', {path});
+}"""
 CLOSE_DOCUMENTS = """() => {
     for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
         if (widget.context) widget.context.model.dirty = false;  // closes without the "save your work?" dialog
