@@ -203,7 +203,7 @@ class App:
         self._holding = False
         self.widget = widgets.VBox(
             [widgets.HBox([*controls.values(), reset], layout=widgets.Layout(flex_flow="row wrap")),
-             self.status, self.canvas]
+             self.status, self.display_area()]
         )
         self.widget.add_class("pdelib-app")
         self.recompute()
@@ -231,6 +231,11 @@ class App:
         """The artists that :meth:`redraw` changes without changing any axis limits."""
         raise NotImplementedError
 
+    def display_area(self) -> widgets.Widget:
+        """What the app shows under its status line: the live figure's canvas (an app may add a static picture
+        beside it, sent once instead of in every frame)."""
+        return self.canvas
+
     def freeze_layout(self) -> None:
         """Compute the constrained layout once, then keep it: redraws skip the layout pass."""
         self.figure.draw_without_rendering()
@@ -251,11 +256,15 @@ class App:
         return bundle
 
     def snapshot_png(self) -> bytes:
-        """The figure as last rendered (the pixels the browser was sent), as PNG bytes."""
-        pixels = np.asarray(self.canvas.get_renderer().buffer_rgba())
+        """:meth:`snapshot_pixels` as PNG bytes."""
         with io.BytesIO() as png:
-            Image.fromarray(pixels).save(png, format="png")
+            Image.fromarray(self.snapshot_pixels()).save(png, format="png")
             return png.getvalue()
+
+    def snapshot_pixels(self) -> np.ndarray:
+        """What :meth:`display_area` shows, as last rendered: the figure's RGBA pixels (the pixels the browser was
+        sent)."""
+        return np.asarray(self.canvas.get_renderer().buffer_rgba())
 
     def _on_change(self, change: dict) -> None:
         if not self._holding:

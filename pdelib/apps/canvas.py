@@ -8,8 +8,8 @@ drawn by ipympl's canvas in the browser. Its encoding is on the path from a key 
   ISA-L (``isal``) at level 2. A plot is mostly flat colour, so the filters that matplotlib and Pillow try on
   every row buy a few per cent fewer bytes for many times the time: about 0.7 ms per 920 x 500 frame here,
   against 13 ms for Pillow's PNG at zlib level 1.
-* ``"jpeg"`` (for photographs, chapter 09): a noisy image hardly compresses without loss, about 300 KB per
-  frame as PNG against 100 KB as JPEG of quality 75, which a slow link carries in 80 ms instead of 250.
+* ``"jpeg"`` (for photographs, chapter 09): a noisy image hardly compresses without loss, about 210 KB per
+  frame as PNG against 74 KB as JPEG of quality 75, which a slow link carries in 60 ms instead of 170.
 """
 
 from __future__ import annotations

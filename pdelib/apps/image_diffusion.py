@@ -7,14 +7,16 @@ import math
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from .._checks import MAX_SEED, check_int, check_real
 from ..diffusivities import diffusivity
 from ..images import IMAGES, load_image, noisy_image, psnr
 from ..measures import checkerboard_amplitude_2d
 from ..operators2d import Gradient2D
-from ..plots import COLORS
+from ..plots import COLORS, course_style
 from ..schemes.explicit2d import ImageEvolution, stability_bound_2d
 from ..schemes.fsi2d import fsi_with_step_2d, plan_fixed_step
 from .base import (
@@ -26,6 +28,7 @@ from .base import (
     nice_ceiling,
     ratio_text,
 )
+from .canvas import png_frame
 
 
 class ImageDiffusionApp(App):
@@ -36,9 +39,10 @@ class ImageDiffusionApp(App):
     reaches T with :func:`pdelib.schemes.fsi2d.fsi_with_step_2d` (at least ``cycles`` FSI cycles whose inner steps
     are exactly tau, then one shorter cycle landing on T) and shows
 
+    * the noisy photograph u^0 with its PSNR against the clean photograph, in a static picture left of the figure
+      (it never changes: sent once, not in every frame);
     * the gauge: tau against tau*;
-    * the noisy photograph u^0, the result u(T) (grey values 0..1, clipped) and the removed part u^0 - u(T),
-      each with its PSNR against the clean photograph;
+    * the result u(T) (grey values 0..1, clipped) with its PSNR, and the removed part u^0 - u(T);
     * ||u^k||_2 and TV(u^k) after every inner step (log scale), the blow-up marked.
 
     Above tau* the theorem no longer applies: linear diffusion blows up (the checkerboard takes over the
@@ -54,8 +58,11 @@ class ImageDiffusionApp(App):
     """
 
     status_lines = 2
-    figure_size = (11.5, 7.4)
-    #: Three noisy photographs hardly compress without loss: JPEG frames are a third of the PNG's bytes.
+    figure_size = (8.1, 7.4)
+    #: Width (inches) of the static picture of the noisy photograph, left of the figure; the two together fit
+    #: ``MAX_FIGURE_PX``. The photograph is not in the frames: 23 KB less per frame (``benchmarks/bench_frames.py``).
+    NOISY_WIDTH = 3.3
+    #: Two noisy photographs hardly compress without loss: JPEG frames are about a third of the PNG's bytes.
     frame_format = "jpeg"
     #: The tau / tau* slider's range (below 1/4 the FSI steps grow like sqrt(tau* / tau) for nothing new to see).
     RATIO_RANGE = (0.25, 1.6)
@@ -101,21 +108,54 @@ class ImageDiffusionApp(App):
                                             description="stopping time T"),
         }
         super().__init__(controls)
+        self.noisy_pixels = self._draw_noisy()
+        self.noisy_view.value = png_frame(self.noisy_pixels)
 
     # -- building -------------------------------------------------------------------------------------
 
+    def display_area(self) -> widgets.Widget:
+        """The static picture of the noisy photograph (:meth:`_draw_noisy`, filled in once the figure's layout is
+        fixed), then the figure."""
+        self.noisy_view = widgets.Image(format="png", layout=widgets.Layout(flex="0 0 auto"))
+        self.noisy_view.add_class("pdelib-noisy")
+        return widgets.HBox([self.noisy_view, self.canvas], layout=widgets.Layout(align_items="flex-start"))
+
+    def _draw_noisy(self) -> np.ndarray:
+        """RGBA pixels of the static picture: the noisy photograph, as high as the figure, its image at the height
+        and size of the result's (so the three photographs line up), titled with its PSNR."""
+        width, height = self.NOISY_WIDTH, self.figure_size[1]
+        result = self.ax_images["result"].get_position()  # as laid out (the layout is frozen), figure fraction
+        side = result.width * self.figure_size[0] / width
+        with course_style():
+            picture = Figure(figsize=(width, height))
+            ax = picture.add_axes(((1 - side) / 2, result.y0, side, result.height))
+            ax.imshow(self.noisy, cmap=self._grey, vmin=0.0, vmax=1.0, interpolation="nearest")
+            ax.set(xticks=[], yticks=[], title=f"noisy u⁰: PSNR {self.noisy_psnr:.1f} dB")
+            ax.grid(False)
+            canvas = FigureCanvasAgg(picture)
+            canvas.draw()
+        self.noisy_view.layout.width, self.noisy_view.layout.height = (f"{n}px" for n in canvas.get_width_height())
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    def snapshot_pixels(self) -> np.ndarray:
+        """The picture of the noisy photograph and the figure side by side, as the notebook shows them."""
+        figure = super().snapshot_pixels()
+        noisy = self.noisy_pixels
+        if noisy.shape[0] != figure.shape[0]:  # the browser asked for a sharper figure (a high-dpi screen)
+            size = (round(noisy.shape[1] * figure.shape[0] / noisy.shape[0]), figure.shape[0])
+            noisy = np.asarray(Image.fromarray(noisy).resize(size, Image.Resampling.NEAREST))
+        return np.concatenate([noisy, figure], axis=1)
+
     def build(self, figure: Figure) -> None:
-        axes = figure.subplot_mosaic([["gauge"] * 3, ["noisy", "result", "removed"], ["norm"] * 3],
+        axes = figure.subplot_mosaic([["gauge"] * 2, ["result", "removed"], ["norm"] * 2],
                                      height_ratios=(0.9, 5, 2.6))
         self._build_gauge(axes["gauge"], "inner time step τ of the FSI cycles")
-        grey = colormaps["gray"].with_extremes(bad=COLORS["vermillion"])
-        self.ax_images = {name: axes[name] for name in ("noisy", "result", "removed")}
+        self._grey = grey = colormaps["gray"].with_extremes(bad=COLORS["vermillion"])
+        self.ax_images = {name: axes[name] for name in ("result", "removed")}
         for ax in self.ax_images.values():
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
-        self.ax_images["noisy"].imshow(self.noisy, cmap=grey, vmin=0.0, vmax=1.0, interpolation="nearest")
-        self.ax_images["noisy"].set_title(f"noisy u⁰: PSNR {self.noisy_psnr:.1f} dB")
         self._result = self.ax_images["result"].imshow(self.noisy, cmap=grey, vmin=0.0, vmax=1.0,
                                                        interpolation="nearest")
         removed = colormaps["PuOr"].with_extremes(bad=COLORS["vermillion"])

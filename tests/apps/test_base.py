@@ -172,7 +172,9 @@ def test_an_app_output_carries_its_picture_beside_the_live_view(small_apps):
         bundle, _ = DisplayFormatter().format(app)
         assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == app.widget.model_id, name
         picture = np.asarray(Image.open(io.BytesIO(bundle["image/png"])))
-        np.testing.assert_array_equal(picture, pixels(app), err_msg=name)
+        np.testing.assert_array_equal(picture, app.snapshot_pixels(), err_msg=name)
+        figure = pixels(app)  # the figure as rendered, on the right (chapter 09: its static picture on the left)
+        np.testing.assert_array_equal(picture[:, picture.shape[1] - figure.shape[1]:], figure, err_msg=name)
         assert picture[..., :3].std() > 10, f"{name}: a blank picture"
         assert bundle["text/plain"].startswith(f"{name}: a live figure"), name
         assert "VBox" not in bundle["text/plain"], name

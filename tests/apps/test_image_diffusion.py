@@ -5,11 +5,13 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pdelib.apps imports ipympl / pyplot machinery
 
+import io  # noqa: E402
 import itertools  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from pdelib import diffusivity  # noqa: E402
 from pdelib.apps import ImageDiffusionApp  # noqa: E402
@@ -65,7 +67,26 @@ def test_the_default_run_is_the_scheme_and_denoises(app):
 
 def test_the_figure_fits_940_pixels(app):
     width, height = app.figure.get_size_inches() * app.figure.dpi
-    assert width <= 940 and pixels(app).shape[1] <= 940
+    assert width + app.noisy_pixels.shape[1] <= 940 and pixels(app).shape[1] + app.noisy_pixels.shape[1] <= 940
+
+
+def test_the_noisy_photograph_is_a_static_picture_lined_up_with_the_result(app):
+    """Issue 14: the noisy photograph never changes, so it is a picture sent once beside the figure, not part of every
+    frame; its image has the rows and the size of the result's, and the notebook's static picture shows both."""
+    picture = app.noisy_pixels
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(app.noisy_view.value))), picture)
+    assert app.noisy_view.layout.width == f"{picture.shape[1]}px" and picture.shape[0] == pixels(app).shape[0]
+    assert not any("noisy" in ax.get_title() for ax in app.figure.axes)
+    extent = app.ax_images["result"].get_window_extent()
+    top, bottom = round(picture.shape[0] - extent.y1), round(picture.shape[0] - extent.y0)
+    middle = picture[:, picture.shape[1] // 2, :3]
+    photo_rows = np.flatnonzero(np.any(middle != 255, axis=1) & (np.arange(picture.shape[0]) > top - 5))
+    assert abs(photo_rows[0] - top) <= 1 and abs(photo_rows[-1] + 1 - bottom) <= 1, (photo_rows[[0, -1]], top, bottom)
+    grey = picture[top + 2:bottom - 2, picture.shape[1] // 2 - 60:picture.shape[1] // 2 + 60, :3]
+    assert np.ptp(grey) > 150 and np.all(grey[..., 0] == grey[..., 2])  # the noisy photograph, in grey
+    snapshot = app.snapshot_pixels()
+    assert np.array_equal(snapshot[:, :picture.shape[1]], picture)
+    assert np.array_equal(snapshot[:, picture.shape[1]:], pixels(app))
 
 
 def test_past_the_bound_the_checkerboard_takes_over_the_photograph_and_the_blowup_is_marked(app):

@@ -6,8 +6,9 @@
   (fixture ``ran_chapter``): each chapter runs once, plus once more after a widget test moved its app.
 * ``test_widget_works_in_the_slideshow[NN-*.ipynb]``: lecture mode, for every chapter with a widget; last on
   the page and kernel of its chapter: jupyterlab-slideshow's deck (toolbar button) presents the notebook, the
-  arrow keys reach the widget's slide, its ipympl canvas holds a non-blank image, one slider moved by keyboard to
-  its other end gives a new status line and a new frame (the canvas bitmap changes); Esc leaves the deck.
+  arrow keys reach the widget's slide, its ipympl canvas holds a non-blank image, its static pictures (chapter 09's
+  noisy photograph) are loaded on the slide, one slider moved by keyboard to its other end gives a new status
+  line and a new frame (the canvas bitmap changes); Esc leaves the deck.
 * ``test_time_step_slider_shows_blowup``: in chapter 02, the time-step app's tau slider moved to
   its maximum by keyboard makes the status line report a blow-up and changes the ipympl figure;
   moved back to its minimum, the blow-up report disappears.
@@ -248,6 +249,11 @@ def test_widget_works_in_the_slideshow(chapter, ran_chapter):
         app = RenderedApp(lab, control)
         box, view = app.figure.bounding_box(), lab.page.viewport_size
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= view["width"], (box, view)
+        # the app's static pictures (chapter 09's noisy photograph beside the figure): loaded, on the slide
+        pictures = app.container.locator("img").evaluate_all(
+            "images => images.map(img => [img.complete && img.naturalWidth > 0, img.getBoundingClientRect().left,"
+            " img.getBoundingClientRect().right])")
+        assert all(loaded and left >= 0 and right <= view["width"] for loaded, left, right in pictures), pictures
         before = lab.wait_for(lambda: canvas_digest(app), lambda digest: digest[3] > 0, FIGURE_TIMEOUT,
                               "a non-blank image on the canvas")
         initial = app.wait_status(bool, "the status line to be filled")
@@ -258,6 +264,7 @@ def test_widget_works_in_the_slideshow(chapter, ran_chapter):
         lab.wait_for(lambda: canvas_digest(app), lambda digest: digest[2] != before[2] and digest[3] > 0,
                      FIGURE_TIMEOUT, f"a new non-blank frame on the canvas (status {moved!r})")
         app.figure.screenshot(path=str(lab.artifacts / "figure-slide-moved.png"))
+        lab.screenshot("slide-moved")
         now = lab.tick("slider", now)
         deck.leave()
         lab.wait_for(lambda: canvas_digest(app), lambda digest: digest[3] > 0, FIGURE_TIMEOUT,
