@@ -3,7 +3,8 @@
 Run:  python benchmarks/bench_frames.py
 For each chapter's widget at its default state, the figure's pixels are encoded, side by side in one run:
 * "Pillow PNG": Pillow's PNG at compress level 1 with its per-row filters (the frames before this benchmark);
-* "png_frame": :func:`pdelib.apps.canvas.png_frame`, unfiltered rows, zlib level 1 (the apps' "png" frames);
+* "png_frame": :func:`pdelib.apps.canvas.png_frame`, unfiltered rows, ISA-L deflate level 2 (the apps' "png"
+  frames);
 * "JPEG": :func:`pdelib.apps.canvas.encode_frame` in "jpeg" (the photograph app's frames).
 Times are medians of 15 encodings; the ratio is png_frame's time over Pillow's. Target: png_frame at most half
 Pillow's time and at most 25 % more bytes; chapter 09's JPEG frame <= 120 KB (at 1.25 MB/s <= 100 ms of transfer).

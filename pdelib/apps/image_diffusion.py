@@ -109,7 +109,9 @@ class ImageDiffusionApp(App):
         }
         super().__init__(controls)
         self.noisy_pixels = self._draw_noisy()
+        height, width, _ = self.noisy_pixels.shape
         self.noisy_view.value = png_frame(self.noisy_pixels)
+        self.noisy_view.layout.width, self.noisy_view.layout.height = f"{width}px", f"{height}px"
 
     # -- building -------------------------------------------------------------------------------------
 
@@ -134,7 +136,6 @@ class ImageDiffusionApp(App):
             ax.grid(False)
             canvas = FigureCanvasAgg(picture)
             canvas.draw()
-        self.noisy_view.layout.width, self.noisy_view.layout.height = (f"{n}px" for n in canvas.get_width_height())
         return np.asarray(canvas.buffer_rgba()).copy()
 
     def snapshot_pixels(self) -> np.ndarray:

@@ -35,7 +35,6 @@ Only numpy is imported.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -125,18 +124,13 @@ def _padded(shape: tuple[int, ...]) -> np.ndarray:
     return np.zeros(tuple(n + 2 for n in shape))
 
 
-@lru_cache(maxsize=256)
-def _neighbours(shape: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], tuple[slice, ...]], ...]:
-    """Each stencil entry with the slice of the padded grid that holds its neighbours, for a grid of ``shape``
-    (built once per grid size: a multigrid cycle applies stencils on its small grids many thousand times)."""
-    return tuple((entry, tuple(slice(a, a + n) for a, n in zip(entry, shape))) for entry in _offsets(len(shape)))
-
-
 def _stencil_terms(stencil: np.ndarray, padded: np.ndarray) -> list[tuple[float, np.ndarray]]:
     """The nonzero weights s_a of the stencil, each with the view of ``padded`` (a grid with its boundary ring)
-    that holds the neighbours u_{i + a - 1}: built once per buffer, the views follow its values."""
+    that holds the neighbours u_{i + a - 1}: built once per buffer (a multigrid level keeps them), the views follow
+    its values."""
     shape = tuple(n - 2 for n in padded.shape)
-    return [(float(stencil[entry]), padded[where]) for entry, where in _neighbours(shape) if stencil[entry] != 0.0]
+    return [(float(stencil[entry]), padded[tuple(slice(a, a + n) for a, n in zip(entry, shape))])
+            for entry in _offsets(stencil.ndim) if stencil[entry] != 0.0]
 
 
 def _apply_terms(terms: list[tuple[float, np.ndarray]], out: np.ndarray, work: np.ndarray) -> np.ndarray:

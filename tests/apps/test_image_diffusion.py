@@ -89,6 +89,20 @@ def test_the_noisy_photograph_is_a_static_picture_lined_up_with_the_result(app):
     assert np.array_equal(snapshot[:, picture.shape[1]:], pixels(app))
 
 
+def test_the_snapshot_scales_the_picture_to_a_sharper_figure(small_app):
+    """On a high-dpi screen ipympl asks for the figure at twice the dpi: the snapshot still lines both up."""
+    small_app.figure.set_dpi(2 * small_app.figure.dpi)
+    try:
+        small_app.canvas.draw()
+        snapshot, figure = small_app.snapshot_pixels(), pixels(small_app)
+        assert snapshot.shape[0] == figure.shape[0] == 2 * small_app.noisy_pixels.shape[0]
+        assert np.array_equal(snapshot[:, snapshot.shape[1] - figure.shape[1]:], figure)
+        assert np.array_equal(snapshot[::2, :2 * small_app.noisy_pixels.shape[1]:2], small_app.noisy_pixels)
+    finally:
+        small_app.figure.set_dpi(small_app.figure.dpi / 2)
+        small_app.canvas.draw()
+
+
 def test_past_the_bound_the_checkerboard_takes_over_the_photograph_and_the_blowup_is_marked(app):
     stable = pixels(app)
     app.set(diffusivity="linear", time=50.0, tau_ratio=1.5)
